@@ -71,3 +71,19 @@ export function copyWeights(from: Module, to: Module): void {
     dst.variable.assign(s);
   }
 }
+
+/** A module with a forward pass over NHWC feature maps: `[N, H, W, C] -> [N, H', W', C']`. */
+export interface Layer extends Module {
+  apply(x: tf.Tensor4D, mode: Mode): tf.Tensor4D;
+}
+
+/** Named layers applied in order; variable names are prefixed by the child names (`0.conv1.weight`). */
+export class Sequential extends Container implements Layer {
+  constructor(readonly layers: ReadonlyArray<readonly [string, Layer]>) {
+    super(layers);
+  }
+
+  apply(x: tf.Tensor4D, mode: Mode): tf.Tensor4D {
+    return tf.tidy(() => this.layers.reduce((h, [, l]) => l.apply(h, mode), x));
+  }
+}
