@@ -1,1 +1,4 @@
-export {};
+export * from './optimizer';
+export * from './lars';
+export * from './sgd';
+export * from './schedule';
