@@ -1,1 +1,6 @@
-export {};
+export * from './embedding-pair';
+export * from './off-diagonal';
+export * from './barlow-twins';
+export * from './vicreg';
+export * from './nt-xent';
+export * from './cross-entropy';

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEmbeddingPair } from './embedding-pair';
+import { offDiagonalSquaredSum } from './off-diagonal';
+
+/** Options of the Barlow Twins loss; the defaults are the paper's. */
+export interface BarlowTwinsOptions {
+  /** Weight lambda of the redundancy-reduction term: 0.0051 (Barlow Twins, Zbontar et al. 2021). */
+  lambda?: number;
+  /**
+   * Target of the diagonal entries c_ii: 1. The blockwise paper's Appendix A ("adjusted invariance targets")
+   * lowers it for early blocks (0.6, 0.75, 0.9, 1.0 for blocks 1 to 4).
+   */
+  invarianceTarget?: number;
+  /** Added to the batch variance before normalising, like PyTorch's `BatchNorm1d`: 1e-5. */
+  eps?: number;
+}
+
+/** The Barlow Twins loss and its two terms, all scalar tensors; `loss = invariance + redundancy`. */
+export interface BarlowTwinsTerms {
+  loss: tf.Scalar;
+  /** Invariance term: sum_i (c_ii - target)^2. */
+  invariance: tf.Scalar;
+  /** Redundancy-reduction term, lambda-weighted: lambda * sum_{i != j} c_ij^2. */
+  redundancy: tf.Scalar;
+}
+
+/**
+ * Normalises each of the D dimensions of `[N, D]` embeddings by its batch mean and biased batch variance, as
+ * PyTorch's `BatchNorm1d(D, affine=False)` does in train mode.
+ */
+function standardize(z: tf.Tensor2D, eps: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(z, 0);
+    return tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, eps)));
+  });
+}
+
+/**
+ * The Barlow Twins cross-correlation matrix `c = z1n^T z2n / N`, `[D, D]`, where z1n and z2n are the two views'
+ * `[N, D]` embeddings standardised per dimension over the batch (see `standardize`). c_ij is the correlation
+ * between dimension i of view 1 and dimension j of view 2 (slightly below 1 in magnitude because of `eps`).
+ */
+export function barlowTwinsCrossCorrelation(z1: tf.Tensor2D, z2: tf.Tensor2D, eps = 1e-5): tf.Tensor2D {
+  checkEmbeddingPair('barlowTwinsCrossCorrelation', z1, z2);
+  return tf.tidy(() => tf.div(tf.matMul(standardize(z1, eps), standardize(z2, eps), true, false), z1.shape[0]));
+}
+
+/**
+ * Barlow Twins loss (Zbontar, Jing, Misra, LeCun, Deny: "Barlow Twins: Self-Supervised Learning via Redundancy
+ * Reduction", ICML 2021), with its invariance and redundancy-reduction terms separately for logging.
+ *
+ * Inputs: the two views' embeddings `z1`, `z2`, both `[N, D]`, N >= 2. With c their cross-correlation matrix
+ * (`barlowTwinsCrossCorrelation`), loss = sum_i (c_ii - target)^2 + lambda * sum_{i != j} c_ij^2: the first
+ * term makes each dimension invariant to the augmentation (c_ii -> 1), the second decorrelates different
+ * dimensions (c_ij -> 0), reducing redundancy between them. Not scaled by the older code's 0.024 factor.
+ *
+ *     const { loss, invariance, redundancy } = barlowTwinsTerms(z1, z2);
+ *     console.log(invariance.dataSync()[0], redundancy.dataSync()[0]);
+ */
+export function barlowTwinsTerms(
+  z1: tf.Tensor2D,
+  z2: tf.Tensor2D,
+  options: BarlowTwinsOptions = {},
+): BarlowTwinsTerms {
+  const { lambda = 0.0051, invarianceTarget = 1, eps = 1e-5 } = options;
+  checkEmbeddingPair('barlowTwinsLoss', z1, z2);
+  if (!(lambda >= 0 && lambda < Infinity)) throw new Error(`barlowTwinsLoss: lambda must be finite and >= 0, got ${lambda}`);
+  if (!Number.isFinite(invarianceTarget)) {
+    throw new Error(`barlowTwinsLoss: invarianceTarget must be finite, got ${invarianceTarget}`);
+  }
+  if (!(eps > 0 && eps < Infinity)) throw new Error(`barlowTwinsLoss: eps must be finite and > 0, got ${eps}`);
+  const [invariance, redundancy] = tf.tidy(() => {
+    const n = z1.shape[0];
+    const z1n = standardize(z1, eps);
+    const z2n = standardize(z2, eps);
+    const c = tf.div<tf.Tensor2D>(tf.matMul(z1n, z2n, true, false), n);
+    // c_ii straight from the standardised embeddings (a sum over the batch) rather than picked out of c.
+    const diagonal = tf.div(tf.sum(tf.mul(z1n, z2n), 0), n);
+    const inv = tf.sum(tf.square(tf.sub(diagonal, invarianceTarget))) as tf.Scalar;
+    const red = tf.mul(offDiagonalSquaredSum(c), lambda) as tf.Scalar;
+    return [inv, red];
+  });
+  return { loss: tf.add(invariance, redundancy), invariance, redundancy };
+}
+
+/**
+ * Barlow Twins loss as a scalar tensor; see `barlowTwinsTerms` for the definition and the paper.
+ *
+ *     const loss = barlowTwinsLoss(z1, z2);   // z1, z2: [N, D] projector outputs of the two views
+ *     const { value, grads } = tf.variableGrads(() => barlowTwinsLoss(project(view1), project(view2)));
+ */
+export function barlowTwinsLoss(z1: tf.Tensor2D, z2: tf.Tensor2D, options: BarlowTwinsOptions = {}): tf.Scalar {
+  return tf.tidy(() => barlowTwinsTerms(z1, z2, options).loss);
+}
