@@ -1,0 +1,189 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { BINARY_OPS, NativeAddon, REDUCE_OPS, UNARY_OPS } from './native-addon';
+
+/**
+ * The kernels the `native` backend runs in C++ (native/src): convolutions and their two gradients, batched
+ * matrix products, elementwise and broadcast ops, reductions, transpose, pad and slice. Each one handles
+ * float32 inputs and hands anything else (int32, bool, complex, NCHW) to the `cpu` backend's kernel of the
+ * same name, which also runs every kernel not listed here.
+ */
+
+type Inputs = Record<string, tf.TensorInfo>;
+type Float32Kernel = (inputs: Inputs, attrs: tf.NamedAttrMap, backend: MathBackendCPU, addon: NativeAddon) => tf.TensorInfo | null;
+
+/** The Float32Array behind a tensor of the cpu-style backend (shared, not copied). */
+function values(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+function allFloat32(inputs: Inputs): boolean {
+  return Object.values(inputs).every((t) => t.dtype === 'float32');
+}
+
+function conv2dGeometry(info: tf.backend_util.Conv2DInfo): number[] {
+  const p = info.padInfo;
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels, info.filterHeight, info.filterWidth,
+    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.left, p.bottom, p.right,
+    info.outHeight, info.outWidth,
+  ];
+}
+
+const conv2D: Float32Kernel = ({ x, filter }, attrs, backend, addon) => {
+  const a = attrs as unknown as tf.Conv2DAttrs;
+  if (a.dataFormat !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    a.strides, a.dilations, a.pad, a.dimRoundingMode,
+  );
+  const out = new Float32Array(tf.util.sizeFromShape(info.outShape));
+  addon.conv2d(values(backend, x), values(backend, filter), conv2dGeometry(info), out);
+  return backend.makeTensorInfo(info.outShape, 'float32', out);
+};
+
+const conv2DBackpropInput: Float32Kernel = ({ dy, filter }, attrs, backend, addon) => {
+  const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  if (a.dataFormat !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode,
+  );
+  const out = new Float32Array(tf.util.sizeFromShape(info.inShape));
+  addon.conv2dBackpropInput(values(backend, dy), values(backend, filter), conv2dGeometry(info), out);
+  return backend.makeTensorInfo(info.inShape, 'float32', out);
+};
+
+const conv2DBackpropFilter: Float32Kernel = ({ x, dy }, attrs, backend, addon) => {
+  const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (a.dataFormat !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode,
+  );
+  const out = new Float32Array(tf.util.sizeFromShape(info.filterShape));
+  addon.conv2dBackpropFilter(values(backend, x), values(backend, dy), conv2dGeometry(info), out);
+  return backend.makeTensorInfo(info.filterShape, 'float32', out);
+};
+
+const batchMatMul: Float32Kernel = ({ a, b }, attrs, backend, addon) => {
+  const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+  const batchShapeA = a.shape.slice(0, -2);
+  const batchShapeB = b.shape.slice(0, -2);
+  const batchA = tf.util.sizeFromShape(batchShapeA);
+  const batchB = tf.util.sizeFromShape(batchShapeB);
+  // Only a whole batch of 1 broadcasts natively; mixed broadcasts ([2, 1] x [1, 3]) go to the cpu kernel.
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  const [a1, a2] = a.shape.slice(-2);
+  const [b1, b2] = b.shape.slice(-2);
+  const [m, k] = transposeA ? [a2, a1] : [a1, a2];
+  const [kb, n] = transposeB ? [b2, b1] : [b1, b2];
+  if (k !== kb) {
+    throw new Error(`BatchMatMul (native): inner dimensions ${k} and ${kb} of shapes [${a.shape}] and [${b.shape}] differ`);
+  }
+  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(batchShapeA, batchShapeB);
+  const outShape = [...batchShape, m, n];
+  const out = new Float32Array(tf.util.sizeFromShape(outShape));
+  addon.batchMatMul(values(backend, a), values(backend, b), [batchA, batchB, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0], out);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+};
+
+function binary(op: number): Float32Kernel {
+  const bool = op >= BINARY_OPS.indexOf('Greater');
+  return ({ a, b }, _attrs, backend, addon) => {
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const size = tf.util.sizeFromShape(outShape);
+    const out = bool ? new Uint8Array(size) : new Float32Array(size);
+    addon.binary(op, values(backend, a), a.shape, values(backend, b), b.shape, out, outShape);
+    return backend.makeTensorInfo(outShape, bool ? 'bool' : 'float32', out);
+  };
+}
+
+function unary(op: number): Float32Kernel {
+  return ({ x }, attrs, backend, addon) => {
+    const out = new Float32Array(tf.util.sizeFromShape(x.shape));
+    const alpha = op === UNARY_OPS.indexOf('Step') ? (attrs as unknown as tf.StepAttrs).alpha : 0;
+    addon.unary(op, values(backend, x), out, alpha);
+    return backend.makeTensorInfo(x.shape, 'float32', out);
+  };
+}
+
+const addN: Float32Kernel = (inputs, _attrs, backend, addon) => {
+  const xs = inputs as unknown as tf.TensorInfo[];
+  const out = new Float32Array(tf.util.sizeFromShape(xs[0].shape));
+  addon.addN(xs.map((t) => values(backend, t)), out);
+  return backend.makeTensorInfo(xs[0].shape, 'float32', out);
+};
+
+function reduction(op: number): Float32Kernel {
+  return ({ x }, attrs, backend, addon) => {
+    // Max names its axes `reductionIndices`, the others `axis`; null means every axis.
+    const a = attrs as { axis?: number | number[] | null; reductionIndices?: number | number[] | null; keepDims: boolean };
+    const spec = 'reductionIndices' in a ? a.reductionIndices : a.axis;
+    const axes = spec == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(spec, x.shape);
+    const kept = x.shape.filter((_, i) => !axes.includes(i));
+    const out = new Float32Array(tf.util.sizeFromShape(kept));
+    addon.reduce(op, values(backend, x), x.shape, axes, out);
+    const outShape = a.keepDims ? tf.backend_util.expandShapeToKeepDim(kept, axes) : kept;
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  };
+}
+
+const transpose: Float32Kernel = ({ x }, attrs, backend, addon) => {
+  const { perm } = attrs as unknown as tf.TransposeAttrs;
+  const out = new Float32Array(tf.util.sizeFromShape(x.shape));
+  addon.transpose(values(backend, x), x.shape, perm, out);
+  return backend.makeTensorInfo(perm.map((p) => x.shape[p]), 'float32', out);
+};
+
+const padV2: Float32Kernel = ({ x }, attrs, backend, addon) => {
+  const { paddings, constantValue } = attrs as unknown as tf.PadV2Attrs;
+  const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+  const out = new Float32Array(tf.util.sizeFromShape(outShape));
+  addon.pad(values(backend, x), x.shape, paddings.map((p) => p[0]), paddings.map((p) => p[1]), constantValue, out);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+};
+
+const slice: Float32Kernel = ({ x }, attrs, backend, addon) => {
+  const a = attrs as unknown as tf.SliceAttrs;
+  const [begin, size] = tf.slice_util.parseSliceParams(x, a.begin, a.size);
+  // A contiguous slice is a view in the cpu kernel (no copy at all): keep that.
+  if (tf.slice_util.isSliceContinous(x.shape, begin, size)) return null;
+  tf.slice_util.assertParamsValid(x, begin, size);
+  const out = new Float32Array(tf.util.sizeFromShape(size));
+  addon.slice(values(backend, x), x.shape, begin, size, out);
+  return backend.makeTensorInfo(size, 'float32', out);
+};
+
+/** Native kernel implementations by tfjs kernel name; `null` from one means "use the cpu kernel". */
+export const NATIVE_KERNELS: ReadonlyMap<string, Float32Kernel> = new Map<string, Float32Kernel>([
+  [tf.Conv2D, conv2D],
+  [tf.Conv2DBackpropInput, conv2DBackpropInput],
+  [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
+  [tf.BatchMatMul, batchMatMul],
+  ...BINARY_OPS.map((name, op) => [name, binary(op)] as [string, Float32Kernel]),
+  ...UNARY_OPS.map((name, op) => [name, unary(op)] as [string, Float32Kernel]),
+  [tf.AddN, addN],
+  ...REDUCE_OPS.map((name, op) => [name, reduction(op)] as [string, Float32Kernel]),
+  [tf.Transpose, transpose],
+  [tf.PadV2, padV2],
+  [tf.Slice, slice],
+]);
+
+/**
+ * The kernel registered for the native backend under `cpuKernel`'s name: the native implementation for
+ * float32 inputs when there is one, else the cpu kernel itself.
+ */
+export function nativeKernelConfig(cpuKernel: tf.KernelConfig, backendName: string, addon: NativeAddon): tf.KernelConfig {
+  const native = NATIVE_KERNELS.get(cpuKernel.kernelName);
+  if (!native) return { ...cpuKernel, backendName };
+  const fallback = cpuKernel.kernelFunc;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const inputs = args.inputs as Inputs;
+    if (allFloat32(inputs)) {
+      const r = native(inputs, args.attrs ?? {}, backend, addon);
+      if (r !== null) return r;
+    }
+    return fallback(args);
+  };
+  return { ...cpuKernel, backendName, kernelFunc };
+}
