@@ -1,1 +1,25 @@
-export {};
+/** Data: datasets (Fashion-MNIST, CIFAR-10, image folders), the batch loader, augmentations and view recipes. */
+export * from './dataset';
+export * from './shuffle';
+export * from './split';
+export * from './loader';
+export * from './paths';
+export * from './idx';
+export * from './fashion-mnist';
+export * from './cifar10';
+export * from './tar';
+export * from './image-decode';
+export * from './image-cache';
+export * from './image-folder';
+export * from './normalization';
+export * from './augmentations/sample-groups';
+export * from './augmentations/crop-resize';
+export * from './augmentations/random-resized-crop';
+export * from './augmentations/horizontal-flip';
+export * from './augmentations/grayscale';
+export * from './augmentations/hsv';
+export * from './augmentations/color-adjust';
+export * from './augmentations/color-jitter';
+export * from './augmentations/gaussian-blur';
+export * from './augmentations/solarize';
+export * from './views';

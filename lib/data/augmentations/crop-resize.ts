@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A crop in pixels: top row `i`, left column `j`, height `h`, width `w` (torchvision's `(i, j, h, w)`). */
+export interface CropBox {
+  i: number;
+  j: number;
+  h: number;
+  w: number;
+}
+
+/**
+ * Normalised `[y1, x1, y2, x2]` for `tf.image.cropAndResize` so that sampling a crop of `length` pixels
+ * starting at `start` onto `out` pixels uses half-pixel centres when shrinking (exactly PyTorch's
+ * `interpolate(..., mode='bilinear', align_corners=False)` of the crop) and the crop's first and last pixel
+ * centres when enlarging: every sample point stays inside the crop, so nothing outside it leaks in.
+ */
+function span(start: number, length: number, out: number, full: number): [number, number] {
+  if (full === 1) return [0, 0];
+  const reach = Math.min((length * (out - 1)) / out, length - 1);
+  const centre = start + (length - 1) / 2;
+  return [(centre - reach / 2) / (full - 1), (centre + reach / 2) / (full - 1)];
+}
+
+/**
+ * Cuts one box out of each image of `images` `[N, H, W, C]` and resizes it to `size` `[h, w]` with bilinear
+ * interpolation, as one batched `cropAndResize`. (The Barlow Twins recipe resizes with bicubic interpolation,
+ * which `cropAndResize` does not offer; bilinear is the documented substitute. Shrinking does not
+ * antialias, as torchvision's tensor path without `antialias`.)
+ */
+export function cropResize(images: tf.Tensor4D, boxes: readonly CropBox[], size: readonly [number, number]): tf.Tensor4D {
+  const [n, H, W] = images.shape;
+  if (boxes.length !== n) throw new Error(`cropResize: ${boxes.length} boxes for a batch of ${n}`);
+  const flat = new Float32Array(4 * n);
+  boxes.forEach((b, k) => {
+    if (!(b.h > 0 && b.w > 0 && b.i >= 0 && b.j >= 0 && b.i + b.h <= H && b.j + b.w <= W)) {
+      throw new Error(`cropResize: box ${JSON.stringify(b)} of sample ${k} is not inside a ${H}x${W} image`);
+    }
+    const [y1, y2] = span(b.i, b.h, size[0], H);
+    const [x1, x2] = span(b.j, b.w, size[1], W);
+    flat.set([y1, x1, y2, x2], 4 * k);
+  });
+  return tf.tidy(() =>
+    tf.image.cropAndResize(
+      images,
+      tf.tensor2d(flat, [n, 4]),
+      tf.tensor1d(Int32Array.from({ length: n }, (_, k) => k), 'int32'),
+      [size[0], size[1]],
+      'bilinear',
+    ),
+  );
+}
+
+/**
+ * The evaluation transform: the central square of side `fraction` times the shorter image side, resized to
+ * `size` x `size` (`fraction = 224 / 256` is torchvision's Resize(256) + CenterCrop(224)).
+ */
+export function centerCrop(images: tf.Tensor4D, size: number, fraction = 1): tf.Tensor4D {
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`centerCrop: fraction must be in (0, 1], got ${fraction}`);
+  const [n, H, W] = images.shape;
+  const side = Math.max(1, Math.round(fraction * Math.min(H, W)));
+  const box: CropBox = { i: Math.floor((H - side) / 2), j: Math.floor((W - side) / 2), h: side, w: side };
+  return cropResize(images, Array.from({ length: n }, () => box), [size, size]);
+}
