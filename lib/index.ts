@@ -7,3 +7,4 @@ export * from './losses';
 export * from './optim';
 export * from './data';
 export * from './eval';
+export * from './train';

@@ -1,0 +1,121 @@
+import * as assert from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
+import { ResNet } from '../../lib/nn/resnet';
+import { Rng } from '../../lib/nn/rng';
+import { Lars } from '../../lib/optim/lars';
+import { BlockwiseSslModel, BlockwiseSslConfig } from '../../lib/train/blockwise-ssl-model';
+import { sslTrainStep, SslStepConfig } from '../../lib/train/ssl-step';
+
+/** A tiny CIFAR-stem BasicBlock ResNet (4 stages) with small CbE heads and projectors. */
+function tinyModel(overrides: Partial<BlockwiseSslConfig> = {}, seed = 1): BlockwiseSslModel {
+  const backbone = new ResNet(
+    { block: 'basic', blocksPerStage: [1, 1, 1, 1], widths: [4, 6, 8, 8], stem: 'cifar', stemWidth: 4, numClasses: null },
+    seed,
+  );
+  return new BlockwiseSslModel(
+    backbone,
+    { head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16], noise: { sigma: 0.25, variant: 'element' }, ...overrides },
+    seed + 1,
+  );
+}
+
+function views(seed: number): [tf.Tensor4D, tf.Tensor4D] {
+  const rng = new Rng(seed);
+  const a = tf.tensor4d(rng.normals(8 * 8 * 8 * 3), [8, 8, 8, 3]);
+  const b = tf.tidy(() => tf.add(a, tf.tensor4d(rng.normals(8 * 8 * 8 * 3, 0.1), [8, 8, 8, 3]))) as tf.Tensor4D;
+  return [a, b];
+}
+
+async function snapshot(model: BlockwiseSslModel, k: number): Promise<Float32Array[]> {
+  return Promise.all(model.blockParameters(k).map((p) => p.variable.data() as Promise<Float32Array>));
+}
+
+function sameArrays(a: Float32Array[], b: Float32Array[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((v, j) => v === b[i][j]));
+}
+
+const barlow: SslStepConfig['loss'] = { kind: 'barlow-twins' };
+
+describe('sslTrainStep', () => {
+  it('keeps tf.memory().numTensors unchanged across 20 simultaneous blockwise steps', () => {
+    const model = tinyModel();
+    const opt = new Lars(model.parameters());
+    const v = views(3);
+    const cfg: SslStepConfig = { loss: barlow, lossBlocks: [0, 1, 2, 3] };
+    sslTrainStep(model, v, cfg, opt, 0.1); // first step creates the momentum buffers
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) sslTrainStep(model, v, cfg, opt, 0.1);
+    assert.strictEqual(tf.memory().numTensors, before);
+    tf.dispose(v);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('lowers every block loss on a fixed pair of views', () => {
+    const model = tinyModel({ noise: { sigma: 0, variant: 'element' } });
+    const opt = new Lars(model.parameters());
+    const v = views(4);
+    const cfg: SslStepConfig = { loss: barlow, lossBlocks: [0, 1, 2, 3] };
+    const first = sslTrainStep(model, v, cfg, opt, 0.5).blockLosses;
+    let last = first;
+    for (let i = 0; i < 15; i++) last = sslTrainStep(model, v, cfg, opt, 0.5).blockLosses;
+    last.forEach((l, k) => assert.ok(l < first[k], `block ${k + 1}: loss ${first[k]} -> ${l} did not go down`));
+    tf.dispose(v);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('stop-gradient: a loss on block k leaves the parameters of blocks below it bit-identical', async () => {
+    const model = tinyModel();
+    const opt = new Lars(model.parameters());
+    const v = views(5);
+    const below = await Promise.all([0, 1].map((k) => snapshot(model, k)));
+    const own = await snapshot(model, 2);
+    sslTrainStep(model, v, { loss: barlow, lossBlocks: [2] }, opt, 0.5);
+    for (const k of [0, 1]) assert.ok(sameArrays(await snapshot(model, k), below[k]), `block ${k + 1} changed`);
+    assert.ok(!sameArrays(await snapshot(model, 2), own), 'block 3 did not change');
+    tf.dispose(v);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('end-to-end (no stop-gradient): the last block loss trains the first block', async () => {
+    const model = tinyModel({ stopGradient: false });
+    const opt = new Lars(model.parameters());
+    const v = views(6);
+    const first = await snapshot(model, 0);
+    sslTrainStep(model, v, { loss: barlow, lossBlocks: [3] }, opt, 0.5);
+    assert.ok(!sameArrays(await snapshot(model, 0), first), 'block 1 did not change');
+    tf.dispose(v);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('frozen blocks keep their parameters and batch-norm statistics', async () => {
+    const model = tinyModel();
+    const opt = new Lars(model.parameters());
+    const v = views(7);
+    const stats = async () => Promise.all(model.network.blocks[0].buffers().map((b) => b.variable.data() as Promise<Float32Array>));
+    const params = await snapshot(model, 0);
+    const buffers = await stats();
+    sslTrainStep(model, v, { loss: barlow, lossBlocks: [1], frozenBlocks: [0] }, opt, 0.5);
+    assert.ok(sameArrays(await snapshot(model, 0), params), 'frozen block 1 parameters changed');
+    assert.ok(sameArrays(await stats(), buffers), 'frozen block 1 batch-norm statistics changed');
+    tf.dispose(v);
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('stops on a non-finite loss, naming the block, before changing weights', async () => {
+    const model = tinyModel();
+    const opt = new Lars(model.parameters());
+    const [a, b] = views(8);
+    const bad = tf.fill([8, 8, 8, 3], NaN) as tf.Tensor4D;
+    const params = await snapshot(model, 0);
+    assert.throws(() => sslTrainStep(model, [bad, b], { loss: barlow, lossBlocks: [0] }, opt, 0.5), /block 1 loss is NaN/);
+    assert.ok(sameArrays(await snapshot(model, 0), params));
+    tf.dispose([a, b, bad]);
+    opt.dispose();
+    model.dispose();
+  });
+});
