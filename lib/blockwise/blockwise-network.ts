@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Layer, Mode, Module, NamedVariable, Sequential } from '../nn/module';
 import { Rng } from '../nn/rng';
+import { Seed, toRng } from '../nn/seed';
 import { FeatureNoiseConfig, featureNoise } from './noise';
 import { Partition, defaultPartition, validatePartition } from './partition';
 import { stopGradient } from './stop-gradient';
@@ -59,7 +60,7 @@ export class BlockwiseNetwork implements Module {
   private readonly rng: Rng;
 
   /** `noiseSeed` seeds the feature noise draws (an `Rng` is used as is and advanced). */
-  constructor(readonly backbone: StagedBackbone, config: BlockwiseConfig, noiseSeed: number | Rng) {
+  constructor(readonly backbone: StagedBackbone, config: BlockwiseConfig, noiseSeed: Seed) {
     const { stem, stages, stageChannels } = backbone;
     if (stages.length !== stageChannels.length) {
       throw new Error(`BlockwiseNetwork: backbone has ${stages.length} stages but ${stageChannels.length} stageChannels [${stageChannels}]`);
@@ -75,7 +76,7 @@ export class BlockwiseNetwork implements Module {
     );
     this.stopGradient = config.stopGradient ?? true;
     this.noise = noise;
-    this.rng = typeof noiseSeed === 'number' ? new Rng(noiseSeed) : noiseSeed;
+    this.rng = toRng(noiseSeed);
   }
 
   /**
