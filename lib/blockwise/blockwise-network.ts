@@ -44,7 +44,9 @@ export interface BlockwiseForwardOptions {
  * `layer{k}` by default. `forward` returns every block's output; each output gets feature noise (train
  * mode only) and that noised tensor is both what the block's pooling head reads and what the next block
  * receives, detached by a stop-gradient, as in the authors' code (`x2 = layer2(x1.detach())` after
- * `x1 = add_noise(layer1(x))`). So a loss on block k's output trains block k alone.
+ * `x1 = add_noise(layer1(x))`). So a loss on block k's output trains block k alone. The paper puts the
+ * noise "before the beginning of every block"; the code adds it to each block's output (block 4's too, read
+ * only by its head) and never to the input images, which is what we do.
  *
  * The network takes ownership of the backbone's layers: `dispose()` frees them.
  */
