@@ -35,10 +35,12 @@ export class BatchNorm implements Module {
     this.eps = config.eps ?? 1e-5;
     this.momentum = config.momentum ?? 0.1;
     const affine = config.affine ?? true;
-    this.gamma = affine ? (newVariable(tf.fill([c], config.gammaInit ?? 1)) as tf.Variable<tf.Rank.R1>) : null;
-    this.beta = affine ? (newVariable(tf.zeros([c])) as tf.Variable<tf.Rank.R1>) : null;
-    this.runningMean = newVariable(tf.zeros([c]), false) as tf.Variable<tf.Rank.R1>;
-    this.runningVar = newVariable(tf.ones([c]), false) as tf.Variable<tf.Rank.R1>;
+    const vector = (value: number, trainable: boolean) =>
+      tf.tidy(() => newVariable(tf.fill([c], value), trainable)) as tf.Variable<tf.Rank.R1>;
+    this.gamma = affine ? vector(config.gammaInit ?? 1, true) : null;
+    this.beta = affine ? vector(0, true) : null;
+    this.runningMean = vector(0, false);
+    this.runningVar = vector(1, false);
   }
 
   /** `[..., C] -> [..., C]`; in train mode also updates the running statistics. */
