@@ -73,8 +73,8 @@ export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: 
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = geometry;
   const { inHeight: h, inWidth: w, outHeight: ho, outWidth: wo } = geometry;
   return tf.tidy(() => {
-    // Rows the forward convolution never reached (floor rounding of the output size) are cropped away;
-    // rows it read beyond the input (ceil rounding) are zeros.
+    // Rows the forward convolution never reached (the output size rounds down) are cropped away; rows it
+    // read beyond the input (bottom / right padding) are zeros.
     const bottom = (ho - 1) * sh + kh - h - padInfo.top;
     const right = (wo - 1) * sw + kw - w - padInfo.left;
     if (kh === 1 && kw === 1 && padInfo.top === 0 && padInfo.left === 0 && bottom <= 0 && right <= 0) {
@@ -89,8 +89,8 @@ export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, geometry: 
 }
 
 /**
- * `dL/dW` of an unpadded 1x1 convolution: `x[:, ::sh, ::sw, :]^T dy` over the `N * Ho * Wo` positions, `[1, 1, Ci, Co]`.
- * The smaller of the two operands is transposed explicitly: the wasm backend's `matMul(a, b, transposeA)` is
+ * `dL/dW` of an unpadded 1x1 convolution, `[1, 1, Ci, Co]`: `x[:, ::sh, ::sw, :]^T dy` over the `N * Ho * Wo`
+ * positions. The smaller of the two operands is transposed explicitly: the wasm backend's `matMul(a, b, transposeA)` is
  * several times slower than a transpose followed by a plain product.
  */
 function pointwiseFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
