@@ -116,7 +116,6 @@ async function initOnce(options: InitBackendOptions): Promise<BackendReport> {
     if (tf.getBackend() !== current.tfjsBackend) await tf.setBackend(current.tfjsBackend);
     return current;
   }
-  await registerGradients();
   let report: BackendReport;
   try {
     report = await choose(forced, options.log ?? (() => {}));
@@ -125,6 +124,8 @@ async function initOnce(options: InitBackendOptions): Promise<BackendReport> {
     if (current !== null && tf.getBackend() !== current.tfjsBackend) await tf.setBackend(current.tfjsBackend);
     throw e;
   }
+  // After the choice: the @tensorflow/tfjs that tfjs-node loads may have registered them already (then a no-op).
+  await registerGradients();
   options.log?.(describeBackend(report));
   current = report;
   return report;
