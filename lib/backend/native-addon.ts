@@ -21,6 +21,16 @@ export interface NativeAddon {
   transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
   pad(x: Float32Array, shape: number[], before: number[], after: number[], value: number, out: Float32Array): void;
   slice(x: Float32Array, shape: number[], begin: number[], size: number[], out: Float32Array): void;
+  /** x, y: [M, channels]; writes y, mean and (biased) variance. */
+  batchNormTrain(
+    x: Float32Array, channels: number, gamma: Float32Array | null, beta: Float32Array | null, epsilon: number,
+    y: Float32Array, mean: Float32Array, variance: Float32Array,
+  ): void;
+  /** Gradients of batchNormTrain's outputs (y, mean, variance) with respect to x, gamma and beta. */
+  batchNormTrainGrad(
+    x: Float32Array, dy: Float32Array, channels: number, gamma: Float32Array | null, mean: Float32Array, variance: Float32Array,
+    dMean: Float32Array, dVariance: Float32Array, epsilon: number, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
+  ): void;
 }
 
 /** Binary kernels by op code (`enum Binary` in native/src/elementwise.cc); codes from `Greater` on return bool. */

@@ -8,6 +8,7 @@ std::vector<Export> dnnlExports();
 std::vector<Export> elementwiseExports();
 std::vector<Export> reduceExports();
 std::vector<Export> transformExports();
+std::vector<Export> batchNormExports();
 
 namespace {
 
@@ -31,7 +32,7 @@ napi_value NumThreads(napi_env env, napi_callback_info) {
 
 napi_value Init(napi_env env, napi_value exports) {
   std::vector<Export> all = {{"setNumThreads", SetNumThreads}, {"numThreads", NumThreads}};
-  for (auto part : {dnnlExports(), elementwiseExports(), reduceExports(), transformExports()}) all.insert(all.end(), part.begin(), part.end());
+  for (auto part : {dnnlExports(), elementwiseExports(), reduceExports(), transformExports(), batchNormExports()}) all.insert(all.end(), part.begin(), part.end());
   for (const auto& e : all) {
     napi_value fn;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn);

@@ -118,8 +118,14 @@ enum Unary { kRelu, kStep, kNeg, kExp, kLog, kSqrt, kRsqrt, kSquare, kAbs, kReci
 
 template <typename F>
 void unaryLoop(const float* x, float* y, int64_t n, F f) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; i++) y[i] = f(x[i]);
+#pragma omp parallel if (n >= kParallelMin)
+  {
+    // A thread-local copy of the op: read through the shared closure, its captures could alias y, which
+    // keeps the compiler from vectorising the loop.
+    const F op = f;
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n; i++) y[i] = op(x[i]);
+  }
 }
 
 /** unary(op, x, out, alpha): out = op(x); `alpha` is Step's value for x <= 0. NaN stays NaN as in tfjs. */
@@ -133,7 +139,7 @@ napi_value UnaryOp(napi_env env, napi_callback_info info) {
     int64_t n = x.size;
     switch (op) {
       case kRelu: unaryLoop(x.data, y.data, n, [](float v) { return v < 0 ? 0.0f : v; }); break;
-      case kStep: unaryLoop(x.data, y.data, n, [alpha](float v) { return std::isnan(v) ? NAN : (v > 0 ? 1.0f : alpha); }); break;
+      case kStep: unaryLoop(x.data, y.data, n, [alpha](float v) { return v != v ? v : (v > 0 ? 1.0f : alpha); }); break;
       case kNeg: unaryLoop(x.data, y.data, n, [](float v) { return -v; }); break;
       case kExp: unaryLoop(x.data, y.data, n, [](float v) { return std::exp(v); }); break;
       case kLog: unaryLoop(x.data, y.data, n, [](float v) { return std::log(v); }); break;

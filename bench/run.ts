@@ -1,0 +1,76 @@
+/**
+ * `npm run bench`: times one training step of the bench model (shared/reference/cpu-backend.md) with PyTorch
+ * and with each tfjs backend route, in one run on this machine, and prints a Markdown table: median ms per
+ * step, ratio to PyTorch, peak resident memory. Each route runs in its own process (so peak memory is its
+ * own), one after the other (so they do not share the cores).
+ *
+ *     npm run bench -- --steps 20 --warmup 3 --threads 2 --routes native,wasm
+ *
+ * PyTorch is Debian's `python3-torch` (/usr/bin/python3), at the same batch and thread count.
+ */
+import { execFileSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+
+interface RouteResult {
+  route: string;
+  msPerStep: number[];
+  peakRssMB: number;
+  losses: number[];
+}
+
+function option(argv: string[], name: string, dflt: string): string {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs a child process that prints one JSON line; returns it parsed, or the error text. */
+function runJson(cmd: string, args: string[]): RouteResult | string {
+  try {
+    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    return JSON.parse(out.trim().split('\n').pop() as string) as RouteResult;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return (err.stderr || err.message).trim().split('\n').slice(-3).join(' ');
+  }
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const steps = option(argv, 'steps', '20');
+  const warmup = option(argv, 'warmup', '3');
+  const threads = option(argv, 'threads', '2');
+  const batch = option(argv, 'batch', '64');
+  const routes = option(argv, 'routes', 'native,wasm').split(',');
+  const common = ['--steps', steps, '--warmup', warmup, '--threads', threads, '--batch', batch];
+  const repo = path.join(__dirname, '..', '..');
+  const results: [string, RouteResult | string][] = [];
+  results.push(['pytorch', runJson('/usr/bin/python3', [path.join(repo, 'bench', 'torch_bench.py'), ...common])]);
+  for (const r of routes) {
+    results.push([`tfjs ${r}`, runJson(process.execPath, [path.join(__dirname, 'tfjs_bench.js'), '--route', r, ...common])]);
+  }
+  const torch = results[0][1];
+  const torchMs = typeof torch === 'string' ? NaN : median(torch.msPerStep);
+  const cpu = os.cpus();
+  console.log(`Bench model, batch ${batch}, ${threads} threads, median of ${steps} steps after ${warmup} warm-up steps`);
+  console.log(`${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), Node ${process.version}\n`);
+  console.log('| route | ms / step (median) | min | ratio to PyTorch | peak RSS (MB) | first loss |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, r] of results) {
+    if (typeof r === 'string') {
+      console.log(`| ${name} | failed: ${r} | | | | |`);
+      continue;
+    }
+    const ms = median(r.msPerStep);
+    const min = Math.min(...r.msPerStep);
+    console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${(ms / torchMs).toFixed(2)} | ${r.peakRssMB.toFixed(0)} | ${r.losses[0].toFixed(4)} |`);
+  }
+}
+
+main();
