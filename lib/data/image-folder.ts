@@ -155,7 +155,8 @@ function defaultName(source: string): string {
 export function imageCacheDir(source: string, options: ImageFolderOptions = {}): string {
   if (options.cacheDir) return options.cacheDir;
   const hash = crypto.createHash('sha256').update(JSON.stringify(cacheKey(source, options))).digest('hex').slice(0, 12);
-  return path.join(dataRoot(), 'image-cache', `${options.name ?? defaultName(source)}-${hash}`);
+  const label = (options.name ?? defaultName(source)).replace(/[^\w.-]+/g, '-');
+  return path.join(dataRoot(), 'image-cache', `${label}-${hash}`);
 }
 
 /**

@@ -11,6 +11,7 @@ export * from './tar';
 export * from './image-decode';
 export * from './image-cache';
 export * from './image-folder';
+export * from './imagenette';
 export * from './normalization';
 export * from './augmentations/sample-groups';
 export * from './augmentations/crop-resize';
