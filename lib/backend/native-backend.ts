@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadNativeAddon } from './native-addon';
 import { nativeKernelConfig } from './native-kernels';
+import { BufferPool } from './native-buffer-pool';
 
 /** Name under which the native backend registers with tfjs. */
 export const NATIVE_BACKEND = 'native';
@@ -13,10 +14,40 @@ export const NATIVE_BACKEND = 'native';
  * backend's.
  */
 export class NativeBackend extends MathBackendCPU {
+  /** Output arrays of the native kernels, recycled once their tensors are freed. */
+  readonly pool = new BufferPool();
+
   constructor() {
     super();
     // The cpu backend's one-time advice to install tfjs-node is about itself, not about this backend.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** A Float32Array for a kernel output; the kernel must write every element. */
+  floats(length: number): Float32Array {
+    return this.pool.take(length);
+  }
+
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    this.pool.stored(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: tf.DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    this.pool.stored(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    this.pool.escaped(this.data.get(dataId).values);
+    return super.readSync(dataId);
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const disposed = super.disposeData(dataId, force);
+    if (disposed) this.pool.release(values);
+    return disposed;
   }
 }
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadNativeAddon, NativeAddon } from './native-addon';
-import { NATIVE_BACKEND } from './native-backend';
+import { NATIVE_BACKEND, NativeBackend } from './native-backend';
 
 /**
  * Batch normalisation in training mode as one fused kernel with one fused gradient kernel (issue 6: the
@@ -49,13 +48,13 @@ type Inputs = Record<string, tf.TensorInfo>;
 /** The native backend's forward kernel: one C++ call. */
 function nativeForward(addon: NativeAddon): tf.KernelFunc {
   return ({ inputs, attrs, backend: b }) => {
-    const backend = b as MathBackendCPU;
+    const backend = b as NativeBackend;
     const { x, gamma, beta } = inputs as Inputs;
     const c = x.shape[x.shape.length - 1];
     const v = (t: tf.TensorInfo | undefined): Float32Array | null => (t ? (backend.data.get(t.dataId).values as Float32Array) : null);
-    const y = new Float32Array(tf.util.sizeFromShape(x.shape));
-    const mean = new Float32Array(c);
-    const variance = new Float32Array(c);
+    const y = backend.floats(tf.util.sizeFromShape(x.shape));
+    const mean = backend.floats(c);
+    const variance = backend.floats(c);
     addon.batchNormTrain(v(x) as Float32Array, c, v(gamma), v(beta), (attrs as { epsilon: number }).epsilon, y, mean, variance);
     return [backend.makeTensorInfo(x.shape, 'float32', y), backend.makeTensorInfo([c], 'float32', mean), backend.makeTensorInfo([c], 'float32', variance)];
   };
@@ -63,13 +62,13 @@ function nativeForward(addon: NativeAddon): tf.KernelFunc {
 
 function nativeGrad(addon: NativeAddon): tf.KernelFunc {
   return ({ inputs, attrs, backend: b }) => {
-    const backend = b as MathBackendCPU;
+    const backend = b as NativeBackend;
     const { x, dy, gamma, mean, variance, dMean, dVariance } = inputs as Inputs;
     const c = x.shape[x.shape.length - 1];
     const v = (t: tf.TensorInfo): Float32Array => backend.data.get(t.dataId).values as Float32Array;
-    const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
-    const dGamma = new Float32Array(c);
-    const dBeta = new Float32Array(c);
+    const dx = backend.floats(tf.util.sizeFromShape(x.shape));
+    const dGamma = backend.floats(c);
+    const dBeta = backend.floats(c);
     addon.batchNormTrainGrad(
       v(x), v(dy), c, gamma ? v(gamma) : null, v(mean), v(variance), v(dMean), v(dVariance),
       (attrs as { epsilon: number }).epsilon, dx, dGamma, dBeta,

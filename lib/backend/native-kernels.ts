@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BINARY_OPS, NativeAddon, REDUCE_OPS, UNARY_OPS } from './native-addon';
+import type { NativeBackend } from './native-backend';
 
 /**
  * The kernels the `native` backend runs in C++ (native/src): convolutions and their two gradients, batched
@@ -10,10 +10,10 @@ import { BINARY_OPS, NativeAddon, REDUCE_OPS, UNARY_OPS } from './native-addon';
  */
 
 type Inputs = Record<string, tf.TensorInfo>;
-type Float32Kernel = (inputs: Inputs, attrs: tf.NamedAttrMap, backend: MathBackendCPU, addon: NativeAddon) => tf.TensorInfo | null;
+type Float32Kernel = (inputs: Inputs, attrs: tf.NamedAttrMap, backend: NativeBackend, addon: NativeAddon) => tf.TensorInfo | null;
 
 /** The Float32Array behind a tensor of the cpu-style backend (shared, not copied). */
-function values(backend: MathBackendCPU, t: tf.TensorInfo): Float32Array {
+function values(backend: NativeBackend, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
@@ -37,7 +37,7 @@ const conv2D: Float32Kernel = ({ x, filter }, attrs, backend, addon) => {
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     a.strides, a.dilations, a.pad, a.dimRoundingMode,
   );
-  const out = new Float32Array(tf.util.sizeFromShape(info.outShape));
+  const out = backend.floats(tf.util.sizeFromShape(info.outShape));
   addon.conv2d(values(backend, x), values(backend, filter), conv2dGeometry(info), out);
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 };
@@ -48,7 +48,7 @@ const conv2DBackpropInput: Float32Kernel = ({ dy, filter }, attrs, backend, addo
   const info = tf.backend_util.computeConv2DInfo(
     a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode,
   );
-  const out = new Float32Array(tf.util.sizeFromShape(info.inShape));
+  const out = backend.floats(tf.util.sizeFromShape(info.inShape));
   addon.conv2dBackpropInput(values(backend, dy), values(backend, filter), conv2dGeometry(info), out);
   return backend.makeTensorInfo(info.inShape, 'float32', out);
 };
@@ -59,7 +59,7 @@ const conv2DBackpropFilter: Float32Kernel = ({ x, dy }, attrs, backend, addon) =
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode,
   );
-  const out = new Float32Array(tf.util.sizeFromShape(info.filterShape));
+  const out = backend.floats(tf.util.sizeFromShape(info.filterShape));
   addon.conv2dBackpropFilter(values(backend, x), values(backend, dy), conv2dGeometry(info), out);
   return backend.makeTensorInfo(info.filterShape, 'float32', out);
 };
@@ -81,7 +81,7 @@ const batchMatMul: Float32Kernel = ({ a, b }, attrs, backend, addon) => {
   }
   const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(batchShapeA, batchShapeB);
   const outShape = [...batchShape, m, n];
-  const out = new Float32Array(tf.util.sizeFromShape(outShape));
+  const out = backend.floats(tf.util.sizeFromShape(outShape));
   addon.batchMatMul(values(backend, a), values(backend, b), [batchA, batchB, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0], out);
   return backend.makeTensorInfo(outShape, 'float32', out);
 };
@@ -91,7 +91,7 @@ function binary(op: number): Float32Kernel {
   return ({ a, b }, _attrs, backend, addon) => {
     const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const size = tf.util.sizeFromShape(outShape);
-    const out = bool ? new Uint8Array(size) : new Float32Array(size);
+    const out = bool ? new Uint8Array(size) : backend.floats(size);
     addon.binary(op, values(backend, a), a.shape, values(backend, b), b.shape, out, outShape);
     return backend.makeTensorInfo(outShape, bool ? 'bool' : 'float32', out);
   };
@@ -99,7 +99,7 @@ function binary(op: number): Float32Kernel {
 
 function unary(op: number): Float32Kernel {
   return ({ x }, attrs, backend, addon) => {
-    const out = new Float32Array(tf.util.sizeFromShape(x.shape));
+    const out = backend.floats(tf.util.sizeFromShape(x.shape));
     const alpha = op === UNARY_OPS.indexOf('Step') ? (attrs as unknown as tf.StepAttrs).alpha : 0;
     addon.unary(op, values(backend, x), out, alpha);
     return backend.makeTensorInfo(x.shape, 'float32', out);
@@ -108,7 +108,7 @@ function unary(op: number): Float32Kernel {
 
 const addN: Float32Kernel = (inputs, _attrs, backend, addon) => {
   const xs = inputs as unknown as tf.TensorInfo[];
-  const out = new Float32Array(tf.util.sizeFromShape(xs[0].shape));
+  const out = backend.floats(tf.util.sizeFromShape(xs[0].shape));
   addon.addN(xs.map((t) => values(backend, t)), out);
   return backend.makeTensorInfo(xs[0].shape, 'float32', out);
 };
@@ -120,7 +120,7 @@ function reduction(op: number): Float32Kernel {
     const spec = 'reductionIndices' in a ? a.reductionIndices : a.axis;
     const axes = spec == null ? x.shape.map((_, i) => i) : tf.util.parseAxisParam(spec, x.shape);
     const kept = x.shape.filter((_, i) => !axes.includes(i));
-    const out = new Float32Array(tf.util.sizeFromShape(kept));
+    const out = backend.floats(tf.util.sizeFromShape(kept));
     addon.reduce(op, values(backend, x), x.shape, axes, out);
     const outShape = a.keepDims ? tf.backend_util.expandShapeToKeepDim(kept, axes) : kept;
     return backend.makeTensorInfo(outShape, 'float32', out);
@@ -129,7 +129,7 @@ function reduction(op: number): Float32Kernel {
 
 const transpose: Float32Kernel = ({ x }, attrs, backend, addon) => {
   const { perm } = attrs as unknown as tf.TransposeAttrs;
-  const out = new Float32Array(tf.util.sizeFromShape(x.shape));
+  const out = backend.floats(tf.util.sizeFromShape(x.shape));
   addon.transpose(values(backend, x), x.shape, perm, out);
   return backend.makeTensorInfo(perm.map((p) => x.shape[p]), 'float32', out);
 };
@@ -137,7 +137,7 @@ const transpose: Float32Kernel = ({ x }, attrs, backend, addon) => {
 const padV2: Float32Kernel = ({ x }, attrs, backend, addon) => {
   const { paddings, constantValue } = attrs as unknown as tf.PadV2Attrs;
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
-  const out = new Float32Array(tf.util.sizeFromShape(outShape));
+  const out = backend.floats(tf.util.sizeFromShape(outShape));
   addon.pad(values(backend, x), x.shape, paddings.map((p) => p[0]), paddings.map((p) => p[1]), constantValue, out);
   return backend.makeTensorInfo(outShape, 'float32', out);
 };
@@ -148,7 +148,7 @@ const slice: Float32Kernel = ({ x }, attrs, backend, addon) => {
   // A contiguous slice is a view in the cpu kernel (no copy at all): keep that.
   if (tf.slice_util.isSliceContinous(x.shape, begin, size)) return null;
   tf.slice_util.assertParamsValid(x, begin, size);
-  const out = new Float32Array(tf.util.sizeFromShape(size));
+  const out = backend.floats(tf.util.sizeFromShape(size));
   addon.slice(values(backend, x), x.shape, begin, size, out);
   return backend.makeTensorInfo(size, 'float32', out);
 };
@@ -177,7 +177,7 @@ export function nativeKernelConfig(cpuKernel: tf.KernelConfig, backendName: stri
   if (!native) return { ...cpuKernel, backendName };
   const fallback = cpuKernel.kernelFunc;
   const kernelFunc: tf.KernelFunc = (args) => {
-    const backend = args.backend as MathBackendCPU;
+    const backend = args.backend as NativeBackend;
     const inputs = args.inputs as Inputs;
     if (allFloat32(inputs)) {
       const r = native(inputs, args.attrs ?? {}, backend, addon);
