@@ -1,0 +1,94 @@
+import { PlotlyFigure, figureTitle } from './plotly';
+import { PngOptions, pngRendererUnavailable, pngSize, renderPng } from './png-renderer';
+import { TableOptions, TableRow, markdownTable } from './table';
+
+/** The MIME type of a Plotly figure in a notebook output (JupyterLab's plotly renderer, VS Code). */
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+/** Notebook output metadata key under which `display` records the figure's name (the notebook runner checks it). */
+export const FIGURE_METADATA_KEY = 'blockwise-ssl';
+
+/** Environment variable: `0` skips the PNG fallback (faster where the frontend renders Plotly itself). */
+export const PLOT_PNG_ENV = 'BLOCKWISE_PLOT_PNG';
+
+/** One notebook display output: the same content in several MIME types, and per-type metadata. */
+export interface DisplayBundle {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface DisplayOptions {
+  /** The name the notebook runner knows the figure by; default the figure's title. */
+  name?: string;
+  /** PNG fallback size (see `renderPng`); `false` leaves the PNG out. */
+  png?: PngOptions | false;
+}
+
+/**
+ * The display bundle of a figure: the Plotly JSON (interactive in JupyterLab with its plotly extension and in
+ * VS Code), a PNG of it when given (what the classic Notebook, nbconvert's HTML and GitHub show), a one-line
+ * text form for consoles, and the figure's name in the metadata. No HTML form, because frontends prefer HTML to
+ * PNG and plotly.js' HTML needs a script the classic Notebook does not load offline.
+ */
+export function figureBundle(fig: PlotlyFigure, name: string, png?: { bytes: Uint8Array; width: number; height: number }): DisplayBundle {
+  const data: Record<string, unknown> = {
+    [PLOTLY_MIME]: { data: fig.data, layout: fig.layout },
+    'text/plain': `<Plotly figure '${name}': ${fig.data.length} traces>`,
+  };
+  const metadata: Record<string, unknown> = { [FIGURE_METADATA_KEY]: { figure: name } };
+  if (png) {
+    data['image/png'] = Buffer.from(png.bytes).toString('base64');
+    metadata['image/png'] = { width: png.width, height: png.height };
+  }
+  return { data, metadata };
+}
+
+let warnedNoPng = false;
+
+/**
+ * Shows a figure as the output of the current tslab notebook cell: the Plotly figure with a PNG fallback
+ * rendered in headless chromium (see `renderPng`). Where chromium (or playwright-core) is missing, or
+ * `BLOCKWISE_PLOT_PNG=0`, only the Plotly JSON is shown, and the first such call says why on stderr.
+ * Await it: `await display(violinFigure(series))`.
+ */
+export async function display(fig: PlotlyFigure, options: DisplayOptions = {}): Promise<void> {
+  const name = options.name ?? (figureTitle(fig) || 'figure');
+  let png: { bytes: Uint8Array; width: number; height: number } | undefined;
+  if (options.png !== false && process.env[PLOT_PNG_ENV] !== '0') {
+    const unavailable = pngRendererUnavailable();
+    if (unavailable === null) {
+      const size = pngSize(fig, options.png);
+      png = { bytes: await renderPng(fig, size), width: size.width, height: size.height };
+    } else if (!warnedNoPng) {
+      warnedNoPng = true;
+      console.warn(`display: Plotly JSON only, no PNG fallback: ${unavailable}`);
+    }
+  }
+  writeDisplayData(figureBundle(fig, name, png));
+}
+
+/** Shows rows as a table in the current tslab notebook cell (Markdown, rendered by every frontend); see `markdownTable`. */
+export function displayTable(rows: readonly TableRow[], options: TableOptions = {}): void {
+  const md = markdownTable(rows, options);
+  writeDisplayData({ data: { 'text/markdown': md, 'text/plain': md }, metadata: {} });
+}
+
+type DisplayDataWriter = (content: DisplayBundle & { transient: Record<string, unknown> }, update: boolean) => void;
+
+/**
+ * Sends a display bundle through tslab's display-data writer. tslab's public `display.*` functions send one MIME
+ * type each; a bundle of several (Plotly JSON + PNG) needs the writer they use, which tslab keeps on its
+ * `jupyter` module while a cell runs.
+ */
+function writeDisplayData(bundle: DisplayBundle): void {
+  let writer: DisplayDataWriter | null | undefined;
+  try {
+    writer = (require('tslab/dist/jupyter') as { lastWriteDisplayData?: DisplayDataWriter | null }).lastWriteDisplayData;
+  } catch {
+    writer = null;
+  }
+  if (!writer) {
+    throw new Error('display: not running in a tslab notebook kernel (use savePng(figure, file) in scripts)');
+  }
+  writer({ ...bundle, transient: {} }, false);
+}
