@@ -5,6 +5,9 @@ import { BlockwiseConfig, BlockwiseNetwork, StagedBackbone } from '../blockwise/
 import { HeadSpec, createHead } from '../blockwise/create-head';
 import { PoolingHead } from '../blockwise/pooling-head';
 import { Projector, createBlockProjectors } from '../blockwise/projector';
+import { featureNoise } from '../blockwise/noise';
+import { stopGradient } from '../blockwise/stop-gradient';
+import { ReseedableRng } from './reseedable-rng';
 
 /** The parts of a blockwise self-supervised model beyond the backbone; defaults are the paper's. */
 export interface BlockwiseSslConfig extends BlockwiseConfig {
@@ -21,16 +24,21 @@ export interface BlockwiseSslConfig extends BlockwiseConfig {
  * `images -> block k -> (noise) -> head k -> projector k -> z_k`, stop-gradient between blocks unless the
  * config trains end-to-end. Owns the backbone, heads and projectors: `dispose()` frees them all.
  *
- * Variable names: `network.<torchvision name>`, `heads.<k>.<name>`, `projectors.<k>.<name>`.
+ * Variable names: `network.<torchvision name>`, `heads.<k>.<name>`, `projectors.<k>.<name>`. The names
+ * of the backbone's variables do not depend on the partition, so weights move between models cut differently.
  */
 export class BlockwiseSslModel implements Module {
   readonly network: BlockwiseNetwork;
   readonly heads: PoolingHead[];
   readonly projectors: Projector[];
+  /** The generator of the feature noise (shared with `network`); see `reseedNoise`. */
+  private readonly noiseRng: ReseedableRng;
 
   constructor(backbone: StagedBackbone, config: BlockwiseSslConfig, seed: number) {
     const rng = new Rng(seed);
-    this.network = new BlockwiseNetwork(backbone, config, rng.fork());
+    // Seeded as `rng.fork()` would be, but reseedable so that a trainer can make each step's noise a function of the step.
+    this.noiseRng = new ReseedableRng(Math.floor(rng.uniform() * 4294967296));
+    this.network = new BlockwiseNetwork(backbone, config, this.noiseRng);
     const nBlocks = this.network.blocks.length;
     const specs = Array.isArray(config.head) ? config.head : Array<HeadSpec>(nBlocks).fill(config.head ?? { kind: 'cbe' });
     if (specs.length !== nBlocks) {
@@ -52,20 +60,52 @@ export class BlockwiseSslModel implements Module {
   /**
    * Images `[N, H, W, C]` -> per block run: the block output (noised in train mode), the pooled head output
    * `[N, head_k.outDim]` and the embedding `[N, projector_k.outDim]`. `blocks` limits the run to the first
-   * blocks; `blockModes` gives each block (and its head and projector) its own mode.
+   * blocks; `blockModes` gives each block run (and its head and projector) its own mode.
+   *
+   * With `from: f > 0`, `x` is not an image but block f's input (block f - 1's output, e.g. computed by frozen
+   * blocks outside a gradient tape), and the run covers blocks f .. blocks - 1: entry i of every returned
+   * array (and of `blockModes`) is block f + i.
    */
   forward(
     x: tf.Tensor4D,
     mode: Mode,
-    opts: { blocks?: number; blockModes?: readonly Mode[] } = {},
+    opts: { from?: number; blocks?: number; blockModes?: readonly Mode[] } = {},
   ): { features: tf.Tensor4D[]; pooled: tf.Tensor2D[]; embeddings: tf.Tensor2D[] } {
+    const from = opts.from ?? 0;
+    const to = opts.blocks ?? this.numBlocks;
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to <= this.numBlocks)) {
+      throw new Error(`BlockwiseSslModel.forward: blocks ${from}..${to - 1} is not a non-empty range in 0..${this.numBlocks - 1}`);
+    }
+    const modes = opts.blockModes ?? Array<Mode>(to - from).fill(mode);
+    if (modes.length !== to - from) {
+      throw new Error(`BlockwiseSslModel.forward: ${modes.length} blockModes given for ${to - from} blocks`);
+    }
     return tf.tidy(() => {
-      const features = this.network.forward(x, mode, opts);
-      const modes = opts.blockModes ?? features.map(() => mode);
-      const pooled = features.map((f, k) => this.heads[k].apply(f, modes[k]));
-      const embeddings = pooled.map((p, k) => this.projectors[k].apply(p, modes[k]));
+      const features = from === 0 ? this.network.forward(x, mode, { blocks: to, blockModes: modes }) : this.blocksFrom(x, from, modes);
+      const pooled = features.map((f, i) => this.heads[from + i].apply(f, modes[i]));
+      const embeddings = pooled.map((p, i) => this.projectors[from + i].apply(p, modes[i]));
       return { features, pooled, embeddings };
     });
+  }
+
+  /**
+   * Makes the feature noise drawn from now on a function of `seed` alone (the trainer passes one derived from
+   * the run seed and the step).
+   */
+  reseedNoise(seed: number): void {
+    this.noiseRng.reseed(seed);
+  }
+
+  /** Blocks `from ..` on block `from`'s input, as `BlockwiseNetwork.forward` runs them: noise, then stop-gradient. */
+  private blocksFrom(x: tf.Tensor4D, from: number, modes: readonly Mode[]): tf.Tensor4D[] {
+    const outs: tf.Tensor4D[] = [];
+    let h = x;
+    modes.forEach((m, i) => {
+      const y = featureNoise(this.network.blocks[from + i].apply(h, m), m, this.network.noise, this.noiseRng);
+      outs.push(y);
+      if (i + 1 < modes.length) h = this.network.stopGradient ? stopGradient(y) : y;
+    });
+    return outs;
   }
 
   /** Parameters of training block k with its head and projector (what block k's loss trains). */
@@ -77,16 +117,21 @@ export class BlockwiseSslModel implements Module {
     ];
   }
 
+  /** Buffers (batch-norm running statistics) of training block k with its head and projector. */
+  blockBuffers(k: number): NamedVariable[] {
+    return [
+      ...prefixed('network', this.network.blocks[k].buffers()),
+      ...prefixed(`heads.${k}`, this.heads[k].buffers()),
+      ...prefixed(`projectors.${k}`, this.projectors[k].buffers()),
+    ];
+  }
+
   parameters(): NamedVariable[] {
     return [...Array(this.numBlocks).keys()].flatMap((k) => this.blockParameters(k));
   }
 
   buffers(): NamedVariable[] {
-    return [
-      ...prefixed('network', this.network.buffers()),
-      ...this.heads.flatMap((h, k) => prefixed(`heads.${k}`, h.buffers())),
-      ...this.projectors.flatMap((p, k) => prefixed(`projectors.${k}`, p.buffers())),
-    ];
+    return [...Array(this.numBlocks).keys()].flatMap((k) => this.blockBuffers(k));
   }
 
   dispose(): void {

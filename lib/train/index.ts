@@ -1,4 +1,16 @@
-/** Training: the blockwise self-supervised model and its training step. */
+/** Training: the blockwise self-supervised model, its training step, the trainers' shared loop, checkpoints and run folders. */
 export * from './ssl-loss';
+export * from './block-loss';
+export * from './non-finite-loss-error';
+export * from './reseedable-rng';
+export * from './seeds';
 export * from './blockwise-ssl-model';
 export * from './ssl-step';
+export * from './train-config';
+export * from './training-plan';
+export * from './training-data';
+export * from './checkpoint';
+export * from './run-folder';
+export * from './build-model';
+export * from './load-run';
+export * from './run-training';

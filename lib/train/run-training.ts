@@ -1,0 +1,299 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../nn/rng';
+import { Lars } from '../optim/lars';
+import { ImageDataset } from '../data/dataset';
+import { twoViews } from '../data/views';
+import { BlockwiseSslModel } from './blockwise-ssl-model';
+import { buildModel, loadBlocks } from './build-model';
+import { Checkpoint, checkpointFile, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
+import { readRunConfig, runCheckpointFile } from './load-run';
+import { NonFiniteLossError } from './non-finite-loss-error';
+import { appendMetrics, RunStatus, runPaths, truncateMetrics, writeRunJson } from './run-folder';
+import { deriveSeed, SeedStream } from './seeds';
+import { SslStepResult, sslTrainStep } from './ssl-step';
+import { ResolvedTrainConfig, TrainConfig, resolveTrainConfig } from './train-config';
+import { loadTrainingDataset, runSplit, StepBatches } from './training-data';
+import { phaseAt, TrainingPlan, trainingPlan } from './training-plan';
+
+/** Progress after one training step, for a progress bar or a notebook. */
+export interface StepEvent {
+  /** Global step just done, 0-based; `step + 1` steps are complete. */
+  step: number;
+  totalSteps: number;
+  /** Epoch of the step (0-based), the step's place in it, and the epoch's length. */
+  epoch: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** Phase index and count (sequential training: one phase per trained block) and the phase's trained blocks (0-based). */
+  phase: number;
+  phases: number;
+  phaseBlocks: number[];
+  /** Loss of every block, NaN for blocks without a loss in this step. */
+  blockLosses: number[];
+  loss: number;
+  lr: number;
+  /** Images per second over this step (data and augmentation included). */
+  imagesPerSecond: number;
+  /** Seconds since this call started, and the estimated seconds to the end of the run. */
+  elapsedSeconds: number;
+  etaSeconds: number;
+}
+
+/** A checkpoint was written. */
+export interface CheckpointEvent {
+  /** Steps completed. */
+  step: number;
+  file: string;
+  /** Why it was written: `everySteps`, an epoch end, a sequential phase end, the run's end, or a stop. */
+  reason: 'interval' | 'epoch' | 'phase' | 'end' | 'stop';
+}
+
+/** Options of `runTraining` and `resumeTraining`. */
+export interface TrainingOptions {
+  /** The run folder; `runTraining` needs it empty or absent. */
+  runDir: string;
+  /** The training images, instead of loading `config.data.dataset` by name (tests, custom datasets). Before the split. */
+  dataset?: ImageDataset;
+  onStep?: (event: StepEvent) => void;
+  onCheckpoint?: (event: CheckpointEvent) => void;
+  /** Aborting stops the run after the current step, with a checkpoint; the result says `'stopped'`. */
+  signal?: AbortSignal;
+  /** Stop (with a checkpoint) once this many steps are complete, before the end of the run. */
+  stopAtStep?: number;
+}
+
+/** How a call ended. */
+export interface TrainingResult {
+  runDir: string;
+  status: 'completed' | 'stopped';
+  /** Steps completed. */
+  step: number;
+  totalSteps: number;
+  /** The newest checkpoint, or null. */
+  checkpoint: string | null;
+}
+
+/**
+ * Trains a model from scratch as `config` says, in `options.runDir` (created; must be empty): writes the
+ * resolved config to `config.json`, one line per step to `metrics.jsonl`, checkpoints to `checkpoints/`
+ * (every `checkpoint.everySteps` steps, at every epoch end, at the end of each sequential phase, of the
+ * run, and when stopped), and `status.json`. The model is disposed at the end; `loadRunModel(runDir)`
+ * gives it back from the last checkpoint.
+ *
+ * Every method runs through the same loop: step s reads its batch (a function of the seed and s), makes
+ * two views (augmentations seeded by the seed and s), reseeds the feature noise by the seed and s, and
+ * calls `sslTrainStep` with the blocks of its phase. A non-finite block loss throws a `NonFiniteLossError`
+ * naming the block and the step and keeping the last good checkpoint (the run's status becomes `'failed'`).
+ *
+ * ```ts
+ * const result = await runTraining({ method: 'simultaneous', data: { batchSize: 256, epochs: 20 } }, { runDir: 'runs/a', onStep: bar });
+ * ```
+ */
+export async function runTraining(config: TrainConfig, options: TrainingOptions): Promise<TrainingResult> {
+  const paths = runPaths(options.runDir);
+  if (fs.existsSync(paths.dir) && fs.readdirSync(paths.dir).length > 0) {
+    throw new Error(`runTraining: ${paths.dir} is not empty; resume it with resumeTraining, or choose another folder`);
+  }
+  const name = config.data?.dataset ?? options.dataset?.name ?? 'fashion-mnist';
+  const dataset = options.dataset ?? (await loadTrainingDataset(name));
+  const resolved = resolveTrainConfig({ ...config, data: { ...config.data, dataset: name } }, datasetInfo(dataset, name));
+  if (resolved.init) {
+    const source = runCheckpointFile(resolved.init.run, resolved.init.step);
+    resolved.init = { ...resolved.init, run: path.resolve(resolved.init.run), step: source.step };
+  }
+  fs.mkdirSync(paths.checkpoints, { recursive: true });
+  writeRunJson(paths.config, resolved);
+  return train(resolved, dataset, null, options);
+}
+
+/**
+ * Continues a run from its newest checkpoint exactly as if it had never stopped: the same next batch, views
+ * and noise, the same weights, batch-norm statistics and optimiser state, so its final weights equal an
+ * uninterrupted run's. Metrics written after that checkpoint are dropped and rewritten. A run without
+ * checkpoint starts over; a completed run returns at once.
+ */
+export async function resumeTraining(runDir: string, options: Omit<TrainingOptions, 'runDir'> = {}): Promise<TrainingResult> {
+  const config = readRunConfig(runDir);
+  const dataset = options.dataset ?? (await loadTrainingDataset(config.data.dataset));
+  const latest = listCheckpoints(runPaths(runDir).checkpoints).pop() ?? null;
+  const checkpoint = latest ? { checkpoint: await readCheckpoint(latest.file), file: latest.file } : null;
+  return train(config, dataset, checkpoint, { ...options, runDir });
+}
+
+function datasetInfo(dataset: ImageDataset, name: string) {
+  return { name, imageShape: dataset.imageShape, numClasses: dataset.classNames.length };
+}
+
+/** The loop shared by every method. */
+async function train(
+  config: ResolvedTrainConfig,
+  dataset: ImageDataset,
+  start: { checkpoint: Checkpoint; file: string } | null,
+  options: TrainingOptions,
+): Promise<TrainingResult> {
+  const paths = runPaths(options.runDir);
+  // A config.json edited by hand is checked like a new config.
+  resolveTrainConfig(config, datasetInfo(dataset, config.data.dataset));
+  const { train: images } = runSplit(dataset, config.data);
+  const plan = trainingPlan(config, images.size);
+  const datasetState = { name: images.name, size: images.size, imageShape: [...images.imageShape] };
+  if (start && JSON.stringify(start.checkpoint.state.dataset) !== JSON.stringify(datasetState)) {
+    throw new Error(
+      `resumeTraining: ${start.file} was trained on ${JSON.stringify(start.checkpoint.state.dataset)}, ` +
+        `the dataset given now is ${JSON.stringify(datasetState)}`,
+    );
+  }
+  const batches = new StepBatches(images, config.data.batchSize, deriveSeed(config.seed, SeedStream.dataOrder));
+  const end = Math.min(plan.totalSteps, options.stopAtStep ?? plan.totalSteps);
+  let step = start?.checkpoint.state.step ?? 0;
+  let lastCheckpoint = start?.file ?? null;
+  const status = (state: RunStatus['state'], message?: string): void =>
+    writeRunJson(paths.status, {
+      state,
+      step,
+      totalSteps: plan.totalSteps,
+      lastCheckpoint,
+      ...(message !== undefined ? { message } : {}),
+      updated: new Date().toISOString(),
+    } satisfies RunStatus);
+
+  const model = buildModel(config);
+  // The optimiser of the current phase (a new one, with fresh momentum, at each phase start).
+  const optimizer: { lars: Lars | null; phase: number } = { lars: null, phase: -1 };
+  let pending: Promise<{ pixels: Uint8Array; labels: Int32Array }> | null = null;
+  try {
+    if (start) {
+      restoreVariables([...model.parameters(), ...model.buffers()], start.checkpoint.weights, { source: start.file });
+    } else if (config.init) {
+      const source = runCheckpointFile(config.init.run, config.init.step);
+      loadBlocks(model, config.init.blocks, await readCheckpoint(source.file), source.file);
+    }
+    truncateMetrics(paths.dir, step);
+    status(step >= plan.totalSteps ? 'completed' : 'running');
+
+    const save = async (reason: CheckpointEvent['reason'], phase: number): Promise<void> => {
+      const file = checkpointFile(paths.checkpoints, step);
+      await writeCheckpoint(file, {
+        state: { step, phase, dataset: datasetState, written: new Date().toISOString() },
+        weights: moduleTensors(model),
+        optimizer: optimizer.lars?.getState() ?? {},
+      });
+      lastCheckpoint = file;
+      pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
+      status(step >= plan.totalSteps ? 'completed' : 'running');
+      options.onCheckpoint?.({ step, file, reason });
+    };
+
+    const began = performance.now();
+    let meanStepSeconds: number | null = null;
+    const fetch = (s: number) => {
+      const p = batches.fetch(s);
+      p.catch(() => undefined); // surfaces when awaited
+      return p;
+    };
+    if (step < end) pending = fetch(step);
+    while (step < end && !options.signal?.aborted) {
+      const t0 = performance.now();
+      const phase = phaseAt(plan, step);
+      if (optimizer.phase !== phase.index) {
+        optimizer.lars?.dispose();
+        optimizer.lars = newOptimizer(model, config, phase.blocks);
+        optimizer.phase = phase.index;
+        if (start && start.checkpoint.state.step === step && start.checkpoint.state.phase === phase.index) {
+          optimizer.lars.setState(start.checkpoint.optimizer);
+        }
+      }
+      const fetched = await pending!;
+      pending = step + 1 < end ? fetch(step + 1) : null;
+      const lr = phase.lr(step - phase.startStep);
+      const { images: x, labels } = batches.toTensors(fetched);
+      const views: tf.Tensor4D[] = [];
+      let result: SslStepResult;
+      try {
+        views.push(...twoViews(x, phase.views, new Rng(deriveSeed(config.seed, SeedStream.views, step))));
+        model.reseedNoise(deriveSeed(config.seed, SeedStream.noise, step));
+        result = sslTrainStep(
+          model,
+          [views[0], views[1]],
+          { loss: config.loss, lossBlocks: phase.blocks, frozenBlocks: phase.frozenBlocks, frozenMode: config.frozenMode },
+          optimizer.lars!,
+          lr,
+          labels,
+        );
+      } catch (e) {
+        if (!(e instanceof NonFiniteLossError)) throw e;
+        const message =
+          `training stopped at step ${step}: block ${e.block + 1} loss is ${e.value}. ` +
+          `The last good checkpoint is ${lastCheckpoint ?? 'none (no checkpoint had been written)'}.`;
+        status('failed', message);
+        throw new NonFiniteLossError(message, e.block, e.value, step, lastCheckpoint);
+      } finally {
+        tf.dispose([x, labels, ...views]);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      meanStepSeconds = meanStepSeconds === null ? seconds : 0.9 * meanStepSeconds + 0.1 * seconds;
+      const epoch = Math.floor(step / plan.stepsPerEpoch);
+      const imagesPerSecond = config.data.batchSize / seconds;
+      appendMetrics(paths.metrics, {
+        step,
+        epoch,
+        phase: phase.index,
+        blockLosses: result.blockLosses.map((l) => (Number.isNaN(l) ? null : l)),
+        loss: result.loss,
+        lr,
+        imagesPerSecond,
+        time: new Date().toISOString(),
+      });
+      options.onStep?.({
+        step,
+        totalSteps: plan.totalSteps,
+        epoch,
+        stepInEpoch: step % plan.stepsPerEpoch,
+        stepsPerEpoch: plan.stepsPerEpoch,
+        phase: phase.index,
+        phases: plan.phases.length,
+        phaseBlocks: phase.blocks,
+        blockLosses: result.blockLosses,
+        loss: result.loss,
+        lr,
+        imagesPerSecond,
+        elapsedSeconds: (performance.now() - began) / 1000,
+        etaSeconds: meanStepSeconds * (plan.totalSteps - step - 1),
+      });
+      step++;
+      const reason = checkpointReason(step, plan, phase.startStep + phase.steps, config.checkpoint.everySteps);
+      if (reason) await save(reason, phase.index);
+    }
+    if (step < plan.totalSteps) {
+      if (lastCheckpoint !== checkpointFile(paths.checkpoints, step)) await save('stop', optimizer.lars ? optimizer.phase : phaseAt(plan, step).index);
+      status('stopped');
+      return { runDir: paths.dir, status: 'stopped', step, totalSteps: plan.totalSteps, checkpoint: lastCheckpoint };
+    }
+    status('completed');
+    return { runDir: paths.dir, status: 'completed', step, totalSteps: plan.totalSteps, checkpoint: lastCheckpoint };
+  } finally {
+    model.dispose();
+    optimizer.lars?.dispose();
+    if (pending) await pending.catch(() => undefined);
+  }
+}
+
+/** The optimiser of a phase: LARS over the parameters of its trained blocks (with their heads and projectors). */
+function newOptimizer(model: BlockwiseSslModel, config: ResolvedTrainConfig, blocks: number[]): Lars {
+  const { momentum, eta, weightDecay, biasLrMultiplier } = config.optimizer;
+  return new Lars(
+    blocks.flatMap((k) => model.blockParameters(k)),
+    { momentum, eta, weightDecay, biasLrMultiplier },
+  );
+}
+
+/** Why a checkpoint is due once `done` steps are complete, or null. */
+function checkpointReason(done: number, plan: TrainingPlan, phaseEnd: number, everySteps: number | null): CheckpointEvent['reason'] | null {
+  if (done === plan.totalSteps) return 'end';
+  if (done === phaseEnd) return 'phase';
+  if (done % plan.stepsPerEpoch === 0) return 'epoch';
+  if (everySteps !== null && done % everySteps === 0) return 'interval';
+  return null;
+}
