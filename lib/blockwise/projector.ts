@@ -30,7 +30,7 @@ export class Projector implements Module {
     }
     this.widths = widths;
     if (arg instanceof Projector) {
-      this.weights = arg.weights.map((w) => newVariable(w.clone()) as tf.Variable<tf.Rank.R2>);
+      this.weights = arg.weights.map((w) => tf.tidy(() => newVariable(w.clone())) as tf.Variable<tf.Rank.R2>);
       this.norms = arg.norms.map((bn) => new BatchNorm(bn.config));
       arg.norms.forEach((bn, i) => copyWeights(bn, this.norms[i]));
     } else {
