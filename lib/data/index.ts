@@ -18,7 +18,6 @@ export * from './augmentations/crop-resize';
 export * from './augmentations/random-resized-crop';
 export * from './augmentations/horizontal-flip';
 export * from './augmentations/grayscale';
-export * from './augmentations/hsv';
 export * from './augmentations/color-adjust';
 export * from './augmentations/color-jitter';
 export * from './augmentations/gaussian-blur';

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../nn/rng';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './color-adjust';
-import { mapSampleGroups, SampleGroup } from './sample-groups';
+import { adjustHue, affineColor, brightnessMap, ColorMap, contrastMap, IDENTITY_COLOR_MAP, saturationMap } from './color-adjust';
 
 /** Options of `colorJitter`; defaults are the Barlow Twins ones. */
 export interface ColorJitterOptions {
@@ -17,15 +16,18 @@ export interface ColorJitterOptions {
   p?: number;
 }
 
-const ADJUST = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue];
+const MAPS = [brightnessMap, contrastMap, saturationMap];
+const HUE = 3;
 
 /**
  * Colour jitter (torchvision's `ColorJitter` inside `RandomApply`): with probability `p`, an image gets a
  * brightness, contrast, saturation and hue change, each with its own random factor, applied in a random
- * order of its own. Batched: at each of the four steps, the images doing the same adjustment are gathered
- * and adjusted together. Draws 8 uniforms per sample from `rng` (apply, 3 for the order, 4 factors), whatever
- * is applied. Gray images (C = 1) skip saturation and hue, which do
- * not change them (see `adjustSaturation`).
+ * order of its own. Batched in four steps: at each step every image does the adjustment its order puts
+ * there, brightness, contrast and saturation together as one batched colour map (`affineColor`, identity
+ * for the images doing something else), hue on the images whose turn it is (a contiguous slice of the batch
+ * sorted by hue step). Draws 8 uniforms per
+ * sample from `rng` (apply, 3 for the order, 4 factors), whatever is applied. Gray images (C = 1) skip
+ * saturation and hue, which do not change them (see `adjustSaturation`).
  */
 export function colorJitter(
   images: tf.Tensor4D,
@@ -58,18 +60,39 @@ export function colorJitter(
     order.push(perm);
     factors.push(ranges.map(([lo, hi]) => lo + (hi - lo) * rng.uniform()));
   }
-  let x = images.clone();
+  const opAt = (i: number, step: number): number | null => {
+    const op = order[i][step];
+    return apply[i] && enabled[op] ? op : null;
+  };
+  // Work on the batch sorted by the step at which each image turns its hue (images that never do, last),
+  // so that each step's hue images are one contiguous slice; one gather sorts, one restores the order.
+  const hueStep = Array.from({ length: n }, (_, i) => [0, 1, 2, 3].find((st) => opAt(i, st) === HUE) ?? 4);
+  const sorted = Array.from({ length: n }, (_, i) => i).sort((a, b) => hueStep[a] - hueStep[b] || a - b);
+  const starts = [0, 1, 2, 3, 4].map((st) => hueStep.filter((h) => h < st).length);
+  const identityOrder = sorted.every((v, i) => v === i);
+  let x = identityOrder ? images.clone() : tf.gather(images, sorted);
   for (let step = 0; step < 4; step++) {
-    const groups: SampleGroup[] = [];
-    for (let op = 0; op < 4; op++) {
-      if (!enabled[op]) continue;
-      const indices = [];
-      for (let i = 0; i < n; i++) if (apply[i] && order[i][step] === op) indices.push(i);
-      groups.push({ indices, fn: (sub, idx) => ADJUST[op](sub, idx.map((i) => factors[i][op])) });
-    }
-    const next = mapSampleGroups(x, groups);
+    const maps = sorted.map((i) => {
+      const op = opAt(i, step);
+      return op !== null && op !== HUE ? MAPS[op](factors[i][op]) : IDENTITY_COLOR_MAP;
+    });
+    const [from, to] = [starts[step], starts[step + 1]];
+    const next = tf.tidy(() => {
+      const mapped = maps.some((m) => m !== IDENTITY_COLOR_MAP) ? affineColor(x, maps) : x;
+      if (from === to) return mapped === x ? x.clone() : mapped;
+      const turned = adjustHue(tf.slice(mapped, [from], [to - from]), sorted.slice(from, to).map((i) => factors[i][HUE]));
+      const parts = [tf.slice(mapped, [0], [from]), turned, tf.slice(mapped, [to], [n - to])].filter((t) => t.shape[0] > 0);
+      return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
+    });
     x.dispose();
     x = next;
+  }
+  if (!identityOrder) {
+    const position = new Int32Array(n);
+    sorted.forEach((i, k) => (position[i] = k));
+    const restored = tf.gather(x, position);
+    x.dispose();
+    x = restored;
   }
   return x;
 }

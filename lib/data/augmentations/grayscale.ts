@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../nn/rng';
-import { indicesWhere, mapSampleGroups } from './sample-groups';
+import { affineColor, IDENTITY_COLOR_MAP } from './color-adjust';
 
 /** ITU-R 601-2 luma weights of R, G, B (torchvision's `rgb_to_grayscale`, PIL's `convert('L')`). */
 export const LUMA_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -22,9 +22,15 @@ export function grayscale(images: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Turns each image gray with probability `p`; one uniform per sample from `rng`. Identity on 1-channel images. */
+/**
+ * Turns each image gray with probability `p` (one uniform per sample from `rng`), as one batched colour map
+ * (see `affineColor`): the chosen images get the luma in every channel, the others the identity. Identity on
+ * 1-channel images.
+ */
 export function randomGrayscale(images: tf.Tensor4D, rng: Rng, p: number): tf.Tensor4D {
   const draws = rng.uniforms(images.shape[0]);
-  if (images.shape[3] === 1) return images.clone();
-  return mapSampleGroups(images, [{ indices: indicesWhere(draws.length, (i) => draws[i] < p), fn: grayscale }]);
+  if (images.shape[3] === 1 || !draws.some((d) => d < p)) return images.clone();
+  return affineColor(images, Array.from(draws, (d) => (d < p ? GRAY_MAP : IDENTITY_COLOR_MAP)));
 }
+
+const GRAY_MAP = { scale: 0, mix: 1, shift: 0 };
