@@ -122,14 +122,15 @@ export class DiskImageDataset implements ImageDataset {
     const per = imageBytes(this.imageShape);
     const out = new Uint8Array(indices.length * per);
     const file = path.join(this.dir, IMAGES);
+    for (let i = 0; i < indices.length; i++) {
+      const k = indices[i];
+      if (!(Number.isInteger(k) && k >= 0 && k < this.size)) throw new Error(`${this.name}: image index ${k} is outside [0, ${this.size})`);
+    }
     const fh = await fs.promises.open(file, 'r');
     try {
       const reads: Promise<void>[] = [];
       for (let i = 0; i < indices.length; i++) {
         const k = indices[i];
-        if (!(Number.isInteger(k) && k >= 0 && k < this.size)) {
-          throw new Error(`${this.name}: image index ${k} is outside [0, ${this.size})`);
-        }
         reads.push(
           fh.read(out, i * per, per, k * per).then(({ bytesRead }) => {
             if (bytesRead !== per) throw new Error(`image cache: ${file} is truncated (image ${k} is incomplete)`);

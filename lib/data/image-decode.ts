@@ -1,9 +1,23 @@
-import sharp, { OutputInfo } from 'sharp';
+import type { OutputInfo } from 'sharp';
 
-// Each decode is a separate job on libuv's thread pool; one libvips thread per job keeps small images from
-// paying thread start-up costs, and sharp's operation cache only helps when the same file is read twice.
-sharp.concurrency(1);
-sharp.cache(false);
+type SharpConstructor = typeof import('sharp').default;
+
+let loaded: SharpConstructor | null = null;
+
+/**
+ * sharp (libvips), loaded on first use so that datasets which need no image decoding never load the native
+ * library. Each decode is a separate job on libuv's thread pool; one libvips thread per job keeps small images
+ * from paying thread start-up costs, and sharp's operation cache only helps when the same file is read twice.
+ */
+async function sharpLibrary(): Promise<SharpConstructor> {
+  if (!loaded) {
+    const lib = (await import('sharp')).default;
+    lib.concurrency(1);
+    lib.cache(false);
+    loaded = lib;
+  }
+  return loaded;
+}
 
 /** How `decodeImage` shapes its output. */
 export interface DecodeOptions {
@@ -33,6 +47,7 @@ export interface DecodedImage {
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions, where: string): Promise<DecodedImage> {
   if (options.resize && options.size === null) throw new Error(`decodeImage: resize needs a size (${where})`);
+  const sharp = await sharpLibrary();
   let pipeline = sharp(bytes).removeAlpha();
   pipeline = options.channels === 3 ? pipeline.toColourspace('srgb') : pipeline.toColourspace('b-w');
   if (options.resize && options.size) {
