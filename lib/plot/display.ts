@@ -58,7 +58,11 @@ export async function display(fig: PlotlyFigure, options: DisplayOptions = {}): 
     const unavailable = pngRendererUnavailable();
     if (unavailable === null) {
       const size = pngSize(fig, options.png);
-      png = { bytes: await renderPng(fig, size), width: size.width, height: size.height };
+      try {
+        png = { bytes: await renderPng(fig, size), width: size.width, height: size.height };
+      } catch (err) {
+        throw new Error(`display: ${(err as Error).message} (${PLOT_PNG_ENV}=0 shows figures without the PNG fallback)`);
+      }
     } else if (!warnedNoPng) {
       warnedNoPng = true;
       console.warn(`display: Plotly JSON only, no PNG fallback: ${unavailable}`);
