@@ -24,8 +24,8 @@ const HUE = 3;
  * brightness, contrast, saturation and hue change, each with its own random factor, applied in a random
  * order of its own. Batched in four steps: at each step every image does the adjustment its order puts
  * there, brightness, contrast and saturation together as one batched colour map (`affineColor`, identity
- * for the images doing something else), hue on the images whose turn it is (a contiguous slice of the batch
- * sorted by hue step). Draws 8 uniforms per
+ * for the images doing something else), hue on the images whose turn it is (kept as a group of their own
+ * throughout). Draws 8 uniforms per
  * sample from `rng` (apply, 3 for the order, 4 factors), whatever is applied. Gray images (C = 1) skip
  * saturation and hue, which do not change them (see `adjustSaturation`).
  */
@@ -64,35 +64,34 @@ export function colorJitter(
     const op = order[i][step];
     return apply[i] && enabled[op] ? op : null;
   };
-  // Work on the batch sorted by the step at which each image turns its hue (images that never do, last),
-  // so that each step's hue images are one contiguous slice; one gather sorts, one restores the order.
+  // The batch is split into groups by the step at which an image turns its hue (group 4: never), each group
+  // a tensor of its own: every step maps all groups' colours and turns the hue of one whole group, so no
+  // step slices or reassembles the batch. One gather splits, one concat and gather restore the order.
   const hueStep = Array.from({ length: n }, (_, i) => [0, 1, 2, 3].find((st) => opAt(i, st) === HUE) ?? 4);
-  const sorted = Array.from({ length: n }, (_, i) => i).sort((a, b) => hueStep[a] - hueStep[b] || a - b);
-  const starts = [0, 1, 2, 3, 4].map((st) => hueStep.filter((h) => h < st).length);
-  const identityOrder = sorted.every((v, i) => v === i);
-  let x = identityOrder ? images.clone() : tf.gather(images, sorted);
+  const groups = [0, 1, 2, 3, 4].map((g) => hueStep.flatMap((h, i) => (h === g ? [i] : []))).filter((m) => m.length > 0);
+  let parts = groups.map((members) => (members.length === n ? images.clone() : tf.gather(images, members)));
   for (let step = 0; step < 4; step++) {
-    const maps = sorted.map((i) => {
-      const op = opAt(i, step);
-      return op !== null && op !== HUE ? MAPS[op](factors[i][op]) : IDENTITY_COLOR_MAP;
+    parts = parts.map((part, g) => {
+      const members = groups[g];
+      const maps = members.map((i) => {
+        const op = opAt(i, step);
+        return op !== null && op !== HUE ? MAPS[op](factors[i][op]) : IDENTITY_COLOR_MAP;
+      });
+      const turns = hueStep[members[0]] === step;
+      if (!turns && maps.every((m) => m === IDENTITY_COLOR_MAP)) return part;
+      const next = tf.tidy(() => {
+        const mapped = maps.some((m) => m !== IDENTITY_COLOR_MAP) ? affineColor(part, maps) : part;
+        return turns ? adjustHue(mapped, members.map((i) => factors[i][HUE])) : mapped;
+      });
+      part.dispose();
+      return next;
     });
-    const [from, to] = [starts[step], starts[step + 1]];
-    const next = tf.tidy(() => {
-      const mapped = maps.some((m) => m !== IDENTITY_COLOR_MAP) ? affineColor(x, maps) : x;
-      if (from === to) return mapped === x ? x.clone() : mapped;
-      const turned = adjustHue(tf.slice(mapped, [from], [to - from]), sorted.slice(from, to).map((i) => factors[i][HUE]));
-      const parts = [tf.slice(mapped, [0], [from]), turned, tf.slice(mapped, [to], [n - to])].filter((t) => t.shape[0] > 0);
-      return parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
-    });
-    x.dispose();
-    x = next;
   }
-  if (!identityOrder) {
-    const position = new Int32Array(n);
-    sorted.forEach((i, k) => (position[i] = k));
-    const restored = tf.gather(x, position);
-    x.dispose();
-    x = restored;
-  }
+  if (parts.length === 1) return parts[0];
+  const position = new Int32Array(n);
+  let row = 0;
+  for (const members of groups) for (const i of members) position[i] = row++;
+  const x = tf.tidy(() => tf.gather(tf.concat(parts, 0), position) as tf.Tensor4D);
+  tf.dispose(parts);
   return x;
 }
