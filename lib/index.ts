@@ -8,3 +8,4 @@ export * from './optim';
 export * from './data';
 export * from './eval';
 export * from './train';
+export * from './plot';
