@@ -10,6 +10,7 @@ import {
   InMemoryImageDataset,
   loadCifar10Images,
   loadImageFolder,
+  loadImagenette,
   prepareImageFolder,
   readTarFile,
   TarEntry,
@@ -146,6 +147,29 @@ describe('data/image-folder', () => {
     assert.deepStrictEqual(byLabel.slice().sort(), [0, 1, 1]);
     const ant = byLabel.indexOf(0);
     assert.deepStrictEqual(Array.from(px.subarray(ant * 90, ant * 90 + 90)), Array.from(pixels(5, 6, 2)));
+  });
+});
+
+describe('data/imagenette', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-nette-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a split from the release archive, resized (shortest side, centre crop) to the asked size', async () => {
+    const root = path.join(dir, 'imagenette2-160');
+    await writePng(path.join(root, 'train', 'n01440764', 'a.png'), 10, 14, 1);
+    await writePng(path.join(root, 'val', 'n01440764', 'b.png'), 12, 10, 2);
+    await writePng(path.join(root, 'val', 'n02102040', 'c.png'), 16, 16, 3);
+    const archive = path.join(dir, 'imagenette2-160.tgz');
+    execFileSync('tar', ['-czf', archive, '-C', dir, 'imagenette2-160']);
+    const val = await loadImagenette('val', { archive, size: 8, cacheDir: path.join(dir, 'cache') });
+    assert.strictEqual(val.name, 'imagenette/val');
+    assert.strictEqual(val.size, 2);
+    assert.deepStrictEqual(val.imageShape, [8, 8, 3]);
+    assert.deepStrictEqual(val.classNames, ['n01440764', 'n02102040']);
+    await assert.rejects(loadImagenette('train', { archive: path.join(dir, 'absent.tgz') }), /datasets\.js get imagenette/);
   });
 });
 
