@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: times one training step of the bench model (shared/reference/cpu-backend.md) with PyTorch
- * and with each tfjs backend route, in one run on this machine, and prints a Markdown table: median ms per
- * step, ratio to PyTorch, peak resident memory. Each route runs in its own process (so peak memory is its
- * own), one after the other (so they do not share the cores).
+ * `npm run bench`: times training steps with PyTorch and with each tfjs backend route, in one run on this
+ * machine, and prints a Markdown table per task: median ms per step, ratio to PyTorch, peak resident memory.
+ * Tasks (bench/torch_bench.py and bench/tfjs_bench.ts define them identically): `resnet`, one SGD step of the
+ * bench model of shared/reference/cpu-backend.md; `blockwise-bt`, one simultaneous blockwise Barlow Twins
+ * step (4 blocks, CbE heads, 512-wide projectors, two views). Each route runs in its own process (so peak
+ * memory is its own), one after the other (so they do not share the cores).
  *
- *     npm run bench -- --steps 20 --warmup 3 --threads 2 --routes native,wasm
+ *     npm run bench -- --steps 20 --warmup 3 --bt-steps 3 --threads 2 --routes native,wasm --tasks resnet,blockwise-bt
  *
  * PyTorch is Debian's `python3-torch` (/usr/bin/python3), at the same batch and thread count.
  */
@@ -41,14 +43,9 @@ function runJson(cmd: string, args: string[]): RouteResult | string {
   }
 }
 
-function main(): void {
-  const argv = process.argv.slice(2);
-  const steps = option(argv, 'steps', '20');
-  const warmup = option(argv, 'warmup', '3');
-  const threads = option(argv, 'threads', '2');
-  const batch = option(argv, 'batch', '64');
-  const routes = option(argv, 'routes', 'native,wasm').split(',');
-  const common = ['--steps', steps, '--warmup', warmup, '--threads', threads, '--batch', batch];
+/** Runs one task with PyTorch and every route and prints its table. */
+function benchTask(task: string, steps: string, warmup: string, threads: string, batch: string, routes: string[]): void {
+  const common = ['--task', task, '--steps', steps, '--warmup', warmup, '--threads', threads, '--batch', batch];
   const repo = path.join(__dirname, '..', '..');
   const results: [string, RouteResult | string][] = [];
   results.push(['pytorch', runJson('/usr/bin/python3', [path.join(repo, 'bench', 'torch_bench.py'), ...common])]);
@@ -57,9 +54,7 @@ function main(): void {
   }
   const torch = results[0][1];
   const torchMs = typeof torch === 'string' ? NaN : median(torch.msPerStep);
-  const cpu = os.cpus();
-  console.log(`Bench model, batch ${batch}, ${threads} threads, median of ${steps} steps after ${warmup} warm-up steps`);
-  console.log(`${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), Node ${process.version}\n`);
+  console.log(`\nTask ${task}, batch ${batch}, ${threads} threads, median of ${steps} steps after ${warmup} warm-up steps\n`);
   console.log('| route | ms / step (median) | min | ratio to PyTorch | peak RSS (MB) | first loss |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, r] of results) {
@@ -70,6 +65,22 @@ function main(): void {
     const ms = median(r.msPerStep);
     const min = Math.min(...r.msPerStep);
     console.log(`| ${name} | ${ms.toFixed(1)} | ${min.toFixed(1)} | ${(ms / torchMs).toFixed(2)} | ${r.peakRssMB.toFixed(0)} | ${r.losses[0].toFixed(4)} |`);
+  }
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const threads = option(argv, 'threads', '2');
+  const batch = option(argv, 'batch', '64');
+  const routes = option(argv, 'routes', 'native,wasm').split(',');
+  const tasks = option(argv, 'tasks', 'resnet,blockwise-bt').split(',');
+  const cpu = os.cpus();
+  console.log(`${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), Node ${process.version}`);
+  for (const task of tasks) {
+    const blockwise = task === 'blockwise-bt';
+    const steps = option(argv, blockwise ? 'bt-steps' : 'steps', blockwise ? '3' : '20');
+    const warmup = option(argv, blockwise ? 'bt-warmup' : 'warmup', blockwise ? '1' : '3');
+    benchTask(task, steps, warmup, threads, batch, routes);
   }
 }
 

@@ -1,11 +1,14 @@
 /**
- * tfjs side of `npm run bench` (driver: bench/run.ts): ms per training step of the bench model of
- * shared/reference/cpu-backend.md on one backend route, printed as one JSON line like bench/torch_bench.py.
+ * tfjs side of `npm run bench` (driver: bench/run.ts): ms per training step on one backend route, printed as
+ * one JSON line like bench/torch_bench.py, for the same two tasks:
+ * - `resnet`: the bench model of shared/reference/cpu-backend.md, a CIFAR-style ResNet (lib/nn ResNet, basic
+ *   blocks [1, 1, 1, 1], widths 16/32/64/128, 3x3 stem of 16 channels), input [64, 32, 32, 3], one plain SGD
+ *   step (lr 0.01) on softmax cross-entropy against fixed labels;
+ * - `blockwise-bt`: one simultaneous blockwise Barlow Twins step (lib/train sslTrainStep) on that backbone cut
+ *   into 4 blocks, CbE heads of 512 channels, projectors 512-512-512, two views, no feature noise, SGD with
+ *   momentum 0.9 and weight decay 1e-6 (lr 0.01).
  *
- * Bench model: CIFAR-style ResNet (lib/nn ResNet, basic blocks [1, 1, 1, 1], widths 16/32/64/128, 3x3 stem of
- * 16 channels), input [64, 32, 32, 3], one plain SGD step on softmax cross-entropy against random labels.
- *
- *     node dist/bench/tfjs_bench.js --route native --steps 20 --warmup 3 --threads 2 [--profile]
+ *     node dist/bench/tfjs_bench.js --task resnet --route native --steps 20 --warmup 3 --threads 2 [--profile]
  *
  * `--profile` instead prints the time per kernel, heaviest first, over `--steps` steps, for bench/NOTES.md.
  */
@@ -15,11 +18,19 @@ import { Rng } from '../lib/nn/rng';
 import { registerGradients } from '../lib/backend/register-gradients';
 import { registerWasmTrainingKernels } from '../lib/backend/wasm-training-kernels';
 import { NATIVE_BACKEND, registerNativeBackend } from '../lib/backend/native-backend';
+import { registerFusedGradients } from '../lib/backend/native-gradients';
+import { Sgd } from '../lib/optim/sgd';
+import { BlockwiseSslModel } from '../lib/train/blockwise-ssl-model';
+import { sslTrainStep } from '../lib/train/ssl-step';
 
 /** The backend routes the bench can time. */
 export type Route = 'native' | 'wasm' | 'cpu';
 
+/** The training steps the bench can time. */
+export type Task = 'resnet' | 'blockwise-bt';
+
 export interface BenchArgs {
+  task: Task;
   route: Route;
   steps: number;
   warmup: number;
@@ -36,7 +47,10 @@ function parseArgs(argv: string[]): BenchArgs {
   };
   const route = get('route', 'native');
   if (route !== 'native' && route !== 'wasm' && route !== 'cpu') throw new Error(`--route must be native, wasm or cpu, got '${route}'`);
+  const task = get('task', 'resnet');
+  if (task !== 'resnet' && task !== 'blockwise-bt') throw new Error(`--task must be resnet or blockwise-bt, got '${task}'`);
   return {
+    task,
     route,
     steps: Number(get('steps', '20')),
     warmup: Number(get('warmup', '3')),
@@ -50,6 +64,7 @@ function parseArgs(argv: string[]): BenchArgs {
 /** Switches tfjs to the route's backend (with the training kernels that route needs). */
 async function useRoute(route: Route, threads: number): Promise<void> {
   await registerGradients();
+  registerFusedGradients();
   if (route === 'native') {
     const r = registerNativeBackend({ threads });
     if (!r.registered) throw new Error(`native route unavailable: ${r.reason}`);
@@ -64,12 +79,17 @@ async function useRoute(route: Route, threads: number): Promise<void> {
   }
 }
 
-/** The bench model: ResNet with one basic block per stage, widths 16/32/64/128, CIFAR stem, 10 classes. */
-export function benchModel(seed: number): ResNet {
+/** The bench model: ResNet with one basic block per stage, widths 16/32/64/128, CIFAR stem, 10 classes (or none). */
+export function benchModel(seed: number, numClasses: number | null = 10): ResNet {
   return new ResNet(
-    { block: 'basic', blocksPerStage: [1, 1, 1, 1], widths: [16, 32, 64, 128], stem: 'cifar', stemWidth: 16, numClasses: 10, zeroInitResidual: false },
+    { block: 'basic', blocksPerStage: [1, 1, 1, 1], widths: [16, 32, 64, 128], stem: 'cifar', stemWidth: 16, numClasses, zeroInitResidual: false },
     seed,
   );
+}
+
+/** The blockwise Barlow Twins model of the `blockwise-bt` task on the bench backbone. */
+export function blockwiseBenchModel(seed: number): BlockwiseSslModel {
+  return new BlockwiseSslModel(benchModel(seed, null), { head: { kind: 'cbe', outChannels: 512 }, projector: [512, 512, 512], noise: { sigma: 0 } }, seed);
 }
 
 /** One SGD step (learning rate `lr`) on softmax cross-entropy; returns the loss before the update. */
@@ -127,24 +147,34 @@ async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   await useRoute(a.route, a.threads);
   const rng = new Rng(0);
-  const model = benchModel(1);
-  const x = tf.tensor4d(rng.normals(a.batch * a.size * a.size * 3, 1), [a.batch, a.size, a.size, 3]);
-  const labels = tf.tensor1d(Array.from({ length: a.batch }, (_, i) => (i * 7) % 10), 'int32');
-  const oneHot = tf.cast(tf.oneHot(labels, 10), 'float32') as tf.Tensor2D;
-  for (let i = 0; i < a.warmup; i++) sgdStep(model, x, oneHot, 0.01);
+  const image = (): tf.Tensor4D => tf.tensor4d(rng.normals(a.batch * a.size * a.size * 3, 1), [a.batch, a.size, a.size, 3]);
+  let step: () => number;
+  if (a.task === 'resnet') {
+    const model = benchModel(1);
+    const x = image();
+    const labels = tf.tensor1d(Array.from({ length: a.batch }, (_, i) => (i * 7) % 10), 'int32');
+    const oneHot = tf.cast(tf.oneHot(labels, 10), 'float32') as tf.Tensor2D;
+    step = () => sgdStep(model, x, oneHot, 0.01);
+  } else {
+    const model = blockwiseBenchModel(1);
+    const views: [tf.Tensor4D, tf.Tensor4D] = [image(), image()];
+    const optimizer = new Sgd(model.parameters(), { momentum: 0.9, weightDecay: 1e-6 });
+    step = () => sslTrainStep(model, views, { loss: { kind: 'barlow-twins' }, lossBlocks: [0, 1, 2, 3] }, optimizer, 0.01).loss;
+  }
+  for (let i = 0; i < a.warmup; i++) step();
   if (a.profile) {
-    console.log(JSON.stringify({ route: a.route, kernels: profileStep(() => sgdStep(model, x, oneHot, 0.01), a.warmup) }));
+    console.log(JSON.stringify({ route: a.route, task: a.task, kernels: profileStep(step, a.steps) }));
     return;
   }
   const msPerStep: number[] = [];
   const losses: number[] = [];
   for (let i = 0; i < a.steps; i++) {
     const t0 = performance.now();
-    losses.push(sgdStep(model, x, oneHot, 0.01));
+    losses.push(step());
     msPerStep.push(performance.now() - t0);
   }
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ route: a.route, threads: a.threads, msPerStep, peakRssMB, losses, tensors: tf.memory().numTensors }));
+  console.log(JSON.stringify({ route: a.route, task: a.task, threads: a.threads, msPerStep, peakRssMB, losses, tensors: tf.memory().numTensors }));
 }
 
 if (require.main === module) {

@@ -21,6 +21,7 @@ export interface NativeAddon {
   transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
   pad(x: Float32Array, shape: number[], before: number[], after: number[], value: number, out: Float32Array): void;
   slice(x: Float32Array, shape: number[], begin: number[], size: number[], out: Float32Array): void;
+  tile(x: Float32Array, shape: number[], reps: number[], out: Float32Array): void;
   /** x, y: [M, channels]; writes y, mean and (biased) variance. */
   batchNormTrain(
     x: Float32Array, channels: number, gamma: Float32Array | null, beta: Float32Array | null, epsilon: number,
@@ -33,9 +34,12 @@ export interface NativeAddon {
   ): void;
 }
 
-/** Binary kernels by op code (`enum Binary` in native/src/elementwise.cc); codes from `Greater` on return bool. */
+/**
+ * Binary kernels by op code (`enum Binary` in native/src/elementwise.cc); codes from `Greater` on return bool.
+ * `ReluGrad` (a = dy, b = x) is not a tfjs kernel: native-gradients.ts registers it under its own name.
+ */
 export const BINARY_OPS = [
-  'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference', 'Pow', 'ReluGrad',
   'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual',
 ] as const;
 

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadNativeAddon } from './native-addon';
@@ -7,6 +8,18 @@ import { BufferPool } from './native-buffer-pool';
 /** Name under which the native backend registers with tfjs. */
 export const NATIVE_BACKEND = 'native';
 
+/** The other backends, which get the tfjs-ops versions of the fused kernels (native-batch-norm.ts, native-gradients.ts). */
+export const OTHER_BACKENDS: readonly string[] = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'];
+
+/**
+ * Registers a C++ kernel for the native backend, replacing the cpu backend's version that
+ * registerNativeBackend copied there when it ran first.
+ */
+export function registerNativeKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(kernelName, NATIVE_BACKEND) !== undefined) tf.unregisterKernel(kernelName, NATIVE_BACKEND);
+  tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc });
+}
+
 /**
  * The `native` tfjs backend: tensors live in JavaScript Float32Arrays exactly as in tfjs' `cpu` backend (it is
  * one), and the hot kernels run in C++ over those same arrays (see native-kernels.ts): convolutions through
@@ -15,10 +28,12 @@ export const NATIVE_BACKEND = 'native';
  */
 export class NativeBackend extends MathBackendCPU {
   /** Output arrays of the native kernels, recycled once their tensors are freed. */
-  readonly pool = new BufferPool();
+  readonly pool: BufferPool;
 
-  constructor() {
+  /** @param poolBytes most bytes of freed output arrays kept for reuse (see NativeBackendOptions). */
+  constructor(poolBytes = defaultPoolBytes()) {
     super();
+    this.pool = new BufferPool(poolBytes);
     // The cpu backend's one-time advice to install tfjs-node is about itself, not about this backend.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -51,11 +66,22 @@ export class NativeBackend extends MathBackendCPU {
   }
 }
 
+/**
+ * A quarter of the machine's memory, at most 4 GiB. Generous on purpose: memory new to the process is slow to
+ * touch on virtual machines (measured here: ~0.9 s to first write 128 MB, 15 ms to rewrite it; bench/NOTES.md),
+ * and one step of blockwise training on 32x32 maps frees and reallocates several 134 MB tensors.
+ */
+function defaultPoolBytes(): number {
+  return Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4));
+}
+
 export interface NativeBackendOptions {
   /** Threads for oneDNN and the elementwise kernels; default: the addon's (OpenMP's) default, all cores. */
   threads?: number;
   /** tfjs backend priority; the highest registered one is tfjs' default. Default 1 (the cpu backend's). */
   priority?: number;
+  /** Most bytes of freed kernel outputs kept for reuse; default a quarter of the memory, at most 4 GiB. */
+  poolBytes?: number;
 }
 
 /**
@@ -68,7 +94,10 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): { reg
   if (addon === null) return { registered: false, reason };
   if (options.threads !== undefined) addon.setNumThreads(options.threads);
   if (tf.findBackendFactory(NATIVE_BACKEND) !== null) return { registered: true, reason };
-  tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), options.priority ?? 1);
-  for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel(nativeKernelConfig(k, NATIVE_BACKEND, addon));
+  tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(options.poolBytes), options.priority ?? 1);
+  // Kernels already registered for native (the fused ones, when registered first) keep their C++ version.
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (tf.getKernel(k.kernelName, NATIVE_BACKEND) === undefined) tf.registerKernel(nativeKernelConfig(k, NATIVE_BACKEND, addon));
+  }
   return { registered: true, reason };
 }

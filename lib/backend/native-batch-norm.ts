@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadNativeAddon, NativeAddon } from './native-addon';
-import { NATIVE_BACKEND, NativeBackend } from './native-backend';
+import { NativeBackend, OTHER_BACKENDS, registerNativeKernel } from './native-backend';
 
 /**
  * Batch normalisation in training mode as one fused kernel with one fused gradient kernel (issue 6: the
@@ -129,9 +129,6 @@ const opsGrad: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return out;
 };
 
-/** Backends that get the tfjs-ops kernels (the native backend gets the C++ ones). */
-const OPS_BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'];
-
 let registered = false;
 
 /**
@@ -141,14 +138,14 @@ let registered = false;
 export function registerBatchNormTrain(): void {
   if (registered) return;
   registered = true;
-  for (const backendName of OPS_BACKENDS) {
+  for (const backendName of OTHER_BACKENDS) {
     tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName, kernelFunc: opsForward });
     tf.registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc: opsGrad });
   }
   const { addon } = loadNativeAddon();
   if (addon) {
-    tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName: NATIVE_BACKEND, kernelFunc: nativeForward(addon) });
-    tf.registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: NATIVE_BACKEND, kernelFunc: nativeGrad(addon) });
+    registerNativeKernel(BATCH_NORM_TRAIN, nativeForward(addon));
+    registerNativeKernel(BATCH_NORM_TRAIN_GRAD, nativeGrad(addon));
   }
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,

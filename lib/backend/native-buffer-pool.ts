@@ -15,7 +15,7 @@ export class BufferPool {
   private pooledBytes = 0;
 
   /** @param maxPooledBytes upper bound on the bytes held while unused. */
-  constructor(readonly maxPooledBytes = 512 * 2 ** 20) {}
+  constructor(readonly maxPooledBytes: number) {}
 
   /** A Float32Array of `length` elements with arbitrary contents. */
   take(length: number): Float32Array {

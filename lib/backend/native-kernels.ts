@@ -4,13 +4,13 @@ import type { NativeBackend } from './native-backend';
 
 /**
  * The kernels the `native` backend runs in C++ (native/src): convolutions and their two gradients, batched
- * matrix products, elementwise and broadcast ops, reductions, transpose, pad and slice. Each one handles
+ * matrix products, elementwise and broadcast ops, reductions, transpose, pad, slice and tile. Each one handles
  * float32 inputs and hands anything else (int32, bool, complex, NCHW) to the `cpu` backend's kernel of the
  * same name, which also runs every kernel not listed here.
  */
 
 type Inputs = Record<string, tf.TensorInfo>;
-type Float32Kernel = (inputs: Inputs, attrs: tf.NamedAttrMap, backend: NativeBackend, addon: NativeAddon) => tf.TensorInfo | null;
+export type Float32Kernel = (inputs: Inputs, attrs: tf.NamedAttrMap, backend: NativeBackend, addon: NativeAddon) => tf.TensorInfo | null;
 
 /** The Float32Array behind a tensor of the cpu-style backend (shared, not copied). */
 function values(backend: NativeBackend, t: tf.TensorInfo): Float32Array {
@@ -86,7 +86,8 @@ const batchMatMul: Float32Kernel = ({ a, b }, attrs, backend, addon) => {
   return backend.makeTensorInfo(outShape, 'float32', out);
 };
 
-function binary(op: number): Float32Kernel {
+/** The native binary kernel with op code `op` (an index into BINARY_OPS). */
+export function binary(op: number): Float32Kernel {
   const bool = op >= BINARY_OPS.indexOf('Greater');
   return ({ a, b }, _attrs, backend, addon) => {
     const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
@@ -153,19 +154,28 @@ const slice: Float32Kernel = ({ x }, attrs, backend, addon) => {
   return backend.makeTensorInfo(size, 'float32', out);
 };
 
+const tile: Float32Kernel = ({ x }, attrs, backend, addon) => {
+  const { reps } = attrs as unknown as tf.TileAttrs;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = backend.floats(tf.util.sizeFromShape(outShape));
+  addon.tile(values(backend, x), x.shape, reps, out);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+};
+
 /** Native kernel implementations by tfjs kernel name; `null` from one means "use the cpu kernel". */
 export const NATIVE_KERNELS: ReadonlyMap<string, Float32Kernel> = new Map<string, Float32Kernel>([
   [tf.Conv2D, conv2D],
   [tf.Conv2DBackpropInput, conv2DBackpropInput],
   [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
   [tf.BatchMatMul, batchMatMul],
-  ...BINARY_OPS.map((name, op) => [name, binary(op)] as [string, Float32Kernel]),
+  ...BINARY_OPS.map((name, op) => [name, binary(op)] as [string, Float32Kernel]).filter(([name]) => name !== 'ReluGrad'),
   ...UNARY_OPS.map((name, op) => [name, unary(op)] as [string, Float32Kernel]),
   [tf.AddN, addN],
   ...REDUCE_OPS.map((name, op) => [name, reduction(op)] as [string, Float32Kernel]),
   [tf.Transpose, transpose],
   [tf.PadV2, padV2],
   [tf.Slice, slice],
+  [tf.Tile, tile],
 ]);
 
 /**

@@ -11,7 +11,7 @@ namespace {
 constexpr int64_t kParallelMin = 1 << 15;
 
 /** Binary op codes; the order is mirrored by `BINARY_OPS` in lib/backend/native-addon.ts. */
-enum Binary { kAdd, kSub, kMul, kDiv, kMax, kMin, kSquaredDifference, kPow, kGreater, kGreaterEqual, kLess, kLessEqual, kEqual, kNotEqual };
+enum Binary { kAdd, kSub, kMul, kDiv, kMax, kMin, kSquaredDifference, kPow, kReluGrad, kGreater, kGreaterEqual, kLess, kLessEqual, kEqual, kNotEqual };
 
 template <typename Out, typename F>
 void broadcastLoop(const float* a, const float* b, Out* out, const Plan& p, F f) {
@@ -85,6 +85,8 @@ void dispatchArithmetic(int op, const float* a, const float* b, float* o, const 
     case kMin: return broadcastLoop(a, b, o, p, [](float x, float y) { return std::isnan(x) || std::isnan(y) ? NAN : (x < y ? x : y); });
     case kSquaredDifference: return broadcastLoop(a, b, o, p, [](float x, float y) { return (x - y) * (x - y); });
     case kPow: return broadcastLoop(a, b, o, p, [](float x, float y) { return std::pow(x, y); });
+    // a = dy, b = the ReLU's input x: dy where x > 0, else 0 (tfjs: dy * step(x), NaN where x is NaN).
+    case kReluGrad: return broadcastLoop(a, b, o, p, [](float dy, float x) { return x != x ? x : (x > 0 ? dy : 0.0f); });
   }
   throw std::invalid_argument("unknown binary op " + std::to_string(op));
 }

@@ -1,4 +1,4 @@
-// Data movement: Transpose, Pad, Slice. Each walks the output in memory order, copying runs along the
+// Data movement: Transpose, Pad, Slice, Tile. Each walks the output in memory order, copying runs along the
 // innermost dimension (memcpy when the input run is contiguous too).
 #include <algorithm>
 #include <cstring>
@@ -122,8 +122,33 @@ napi_value Slice(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * tile(x, shape, reps, out): out = x repeated reps[d] times along dimension d. Seen as [reps0, d0, reps1, d1, ...]
+ * (the same memory as the tiled shape), it is a broadcast copy with stride 0 on the repeat dimensions.
+ */
+napi_value Tile(napi_env env, napi_callback_info info) {
+  return guarded(env, "tile", [&] {
+    auto a = args(env, info, 4, "tile");
+    F32 x = f32(env, a[0], "x"), o = f32(env, a[3], "out");
+    auto shape = ints(env, a[1], "shape"), reps = ints(env, a[2], "reps");
+    if (reps.size() != shape.size()) throw std::invalid_argument("reps must have one entry per dimension");
+    std::vector<int64_t> inShape, outShape;
+    for (size_t d = 0; d < shape.size(); d++) {
+      inShape.insert(inShape.end(), {1, shape[d]});
+      outShape.insert(outShape.end(), {reps[d], shape[d]});
+    }
+    if (static_cast<int64_t>(x.size) != product(shape) || static_cast<int64_t>(o.size) != product(outShape)) {
+      throw std::invalid_argument("sizes do not match the shapes");
+    }
+    if (o.size == 0) return undefined(env);
+    Plan p = collapse(outShape, {broadcastStrides(inShape, outShape), rowMajorStrides(outShape)});
+    copyPlan(x.data, o.data, p);
+    return undefined(env);
+  });
+}
+
 }  // namespace
 
-std::vector<Export> transformExports() { return {{"transpose", Transpose}, {"pad", Pad}, {"slice", Slice}}; }
+std::vector<Export> transformExports() { return {{"transpose", Transpose}, {"pad", Pad}, {"slice", Slice}, {"tile", Tile}}; }
 
 }  // namespace bn

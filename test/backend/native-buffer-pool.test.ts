@@ -5,7 +5,7 @@ import { NATIVE_BACKEND, registerNativeBackend } from '../../lib/backend/native-
 
 describe('BufferPool (recycled outputs of native kernels)', () => {
   it('recycles an array only after its single owner frees it', () => {
-    const pool = new BufferPool();
+    const pool = new BufferPool(2 ** 20);
     const a = pool.take(8);
     pool.stored(a);
     assert.notStrictEqual(pool.take(8), a, 'a live array must not be handed out');
@@ -15,7 +15,7 @@ describe('BufferPool (recycled outputs of native kernels)', () => {
   });
 
   it('never recycles an array that escaped: read out, stored twice, or viewed', () => {
-    const pool = new BufferPool();
+    const pool = new BufferPool(2 ** 20);
     const read = pool.take(4);
     pool.stored(read);
     pool.escaped(read);

@@ -157,7 +157,7 @@ describe('native backend kernels (vs the cpu backend)', function () {
     await sameAsCpu('sum over the batch of a large map', [randomCase(rng, [64, 16, 16, 32])], (t) => tf.sum(t, [0, 1, 2]));
   });
 
-  it('Transpose, PadV2, Slice, AddN', async () => {
+  it('Transpose, PadV2, Slice, Tile, AddN', async () => {
     const rng = new Rng(13);
     const x = randomCase(rng, [4, 5, 6, 7]);
     for (const perm of [[3, 0, 1, 2], [1, 2, 3, 0], [0, 2, 1, 3], [3, 2, 1, 0], [0, 1, 3, 2]]) {
@@ -167,6 +167,8 @@ describe('native backend kernels (vs the cpu backend)', function () {
     await sameAsCpu('pad', [x], (t) => tf.pad(t, [[0, 0], [1, 2], [2, 1], [0, 3]], 0.5));
     await sameAsCpu('slice (strided)', [x], (t) => tf.slice(t, [1, 2, 0, 3], [2, 3, 6, 4]));
     await sameAsCpu('slice (contiguous)', [x], (t) => tf.slice(t, [1, 0, 0, 0], [2, 5, 6, 7]));
+    await sameAsCpu('tile', [x], (t) => tf.tile(t, [2, 1, 3, 1]));
+    await sameAsCpu('broadcastTo (tile of a reshaped vector)', [randomCase(rng, [7])], (t) => tf.broadcastTo(t, [4, 5, 7]));
     await sameAsCpu('addN', [x, randomCase(rng, [4, 5, 6, 7]), randomCase(rng, [4, 5, 6, 7])], (a, b, c) => tf.addN([a, b, c]));
   });
 
