@@ -32,10 +32,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * glibc settings for the PyTorch process: keep freed memory in the heap instead of returning blocks over 32 MB
+ * to the system. On these virtual machines memory new to a process costs ~0.9 s per 128 MB at first touch
+ * (bench/NOTES.md), which otherwise makes PyTorch's blockwise step 5x slower; the comparison is about compute.
+ */
+const TORCH_ENV = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=68719476736' };
+
 /** Runs a child process that prints one JSON line; returns it parsed, or the error text. */
-function runJson(cmd: string, args: string[]): RouteResult | string {
+function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): RouteResult | string {
   try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24, env });
     return JSON.parse(out.trim().split('\n').pop() as string) as RouteResult;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
@@ -48,7 +55,7 @@ function benchTask(task: string, steps: string, warmup: string, threads: string,
   const common = ['--task', task, '--steps', steps, '--warmup', warmup, '--threads', threads, '--batch', batch];
   const repo = path.join(__dirname, '..', '..');
   const results: [string, RouteResult | string][] = [];
-  results.push(['pytorch', runJson('/usr/bin/python3', [path.join(repo, 'bench', 'torch_bench.py'), ...common])]);
+  results.push(['pytorch', runJson('/usr/bin/python3', [path.join(repo, 'bench', 'torch_bench.py'), ...common], TORCH_ENV)]);
   for (const r of routes) {
     results.push([`tfjs ${r}`, runJson(process.execPath, [path.join(__dirname, 'tfjs_bench.js'), '--route', r, ...common])]);
   }

@@ -4,7 +4,7 @@
 // without a compiler, Node headers or oneDNN it prints why and the library trains on the wasm backend.
 // `node native/build.js --strict` exits non-zero instead (for CI, which installs the packages itself).
 'use strict';
-const { execFileSync } = require('child_process');
+const { execFile } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
@@ -33,17 +33,27 @@ if (!include) giveUp('Node-API headers (node_api.h) not found');
 const cxx = process.env.CXX || 'g++';
 const sources = fs.readdirSync(path.join(root, 'src')).filter((f) => f.endsWith('.cc'));
 const flags = ['-std=c++17', '-O3', '-fPIC', '-fopenmp', '-fvisibility=hidden', `-I${include}`, '-DNODE_GYP_MODULE_NAME=blockwise_native'];
-fs.mkdirSync(path.join(root, 'build'), { recursive: true });
-try {
-  const objects = sources.map((f) => {
-    const obj = path.join(root, 'build', f.replace(/\.cc$/, '.o'));
-    execFileSync(cxx, [...flags, '-c', path.join(root, 'src', f), '-o', obj], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return obj;
+/** Runs the compiler; rejects with its error output. */
+function run(args) {
+  return new Promise((resolve, reject) => {
+    execFile(cxx, args, { maxBuffer: 1 << 24 }, (err, _stdout, stderr) => (err ? reject(new Error(String(stderr) || err.message)) : resolve()));
   });
-  execFileSync(cxx, ['-shared', '-fopenmp', ...objects, '-o', out, '-ldnnl'], { stdio: ['ignore', 'ignore', 'pipe'] });
-} catch (e) {
-  const stderr = String(e.stderr || e.message);
-  const missing = /dnnl\.hpp|-ldnnl/.test(stderr) ? 'oneDNN missing: apt-get install libdnnl-dev' : stderr.split('\n').slice(0, 5).join(' ');
-  giveUp(`${cxx} failed: ${missing}`);
 }
-console.log(`blockwise-ssl: native addon built at ${path.relative(process.cwd(), out)}`);
+
+async function build() {
+  // A stale addon from an earlier build must not outlive a failed one: its functions may not match lib/.
+  fs.rmSync(out, { force: true });
+  fs.mkdirSync(path.join(root, 'build'), { recursive: true });
+  try {
+    const objects = sources.map((f) => path.join(root, 'build', f.replace(/\.cc$/, '.o')));
+    await Promise.all(sources.map((f, i) => run([...flags, '-c', path.join(root, 'src', f), '-o', objects[i]])));
+    await run(['-shared', '-fopenmp', ...objects, '-o', out, '-ldnnl']);
+  } catch (e) {
+    const message = e.message;
+    const missing = /dnnl\.hpp|-ldnnl/.test(message) ? 'oneDNN missing: apt-get install libdnnl-dev' : message.split('\n').slice(0, 5).join(' ');
+    giveUp(`${cxx} failed: ${missing}`);
+  }
+  console.log(`blockwise-ssl: native addon built at ${path.relative(process.cwd(), out)}`);
+}
+
+build();
