@@ -22,8 +22,8 @@ export interface BatchNormTrainResult<T extends tf.Tensor> {
 
 /**
  * Training-mode batch norm over every axis but the last: x `[..., C]`, gamma and beta `[C]` or `null` (no
- * affine transform). Differentiable with respect to x, gamma and beta through all three outputs. Call
- * `registerBatchNormTrain()` once first.
+ * affine transform). Differentiable with respect to x, gamma and beta through all three outputs. Registers
+ * its kernels and gradient on first use (`registerBatchNormTrain`).
  *
  *     const { y, mean, variance } = batchNormTrain(x, gamma, beta, 1e-5);   // x [N, H, W, C]
  */
@@ -35,6 +35,7 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D | n
     }
   }
   if (x.size / c < 2) throw new Error(`batchNormTrain: needs more than one value per channel, x shape [${x.shape}]`);
+  registerBatchNormTrain();
   // The gradient needs gamma saved (tfjs saves inputs by name and cannot save an absent one): default to ones.
   const scale = gamma ?? tf.ones([c]);
   const inputs: tf.NamedTensorMap = beta ? { x, gamma: scale, beta } : { x, gamma: scale };
