@@ -46,11 +46,13 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D | n
 
 type Inputs = Record<string, tf.TensorInfo>;
 
-/** The native backend's forward kernel: one C++ call. */
+/** The native backend's forward kernel: one C++ call (the tfjs-ops kernel for inputs that are not float32). */
 function nativeForward(addon: NativeAddon): tf.KernelFunc {
-  return ({ inputs, attrs, backend: b }) => {
+  return (args) => {
+    const { inputs, attrs, backend: b } = args;
     const backend = b as NativeBackend;
     const { x, gamma, beta } = inputs as Inputs;
+    if ([x, gamma, beta].some((t) => t !== undefined && t.dtype !== 'float32')) return opsForward(args);
     const c = x.shape[x.shape.length - 1];
     const v = (t: tf.TensorInfo | undefined): Float32Array | null => (t ? (backend.data.get(t.dataId).values as Float32Array) : null);
     const y = backend.floats(tf.util.sizeFromShape(x.shape));
