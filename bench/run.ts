@@ -3,10 +3,11 @@
  * machine, and prints a Markdown table per task: median ms per step, ratio to PyTorch, peak resident memory.
  * Tasks (bench/torch_bench.py and bench/tfjs_bench.ts define them identically): `resnet`, one SGD step of the
  * bench model of shared/reference/cpu-backend.md; `blockwise-bt`, one simultaneous blockwise Barlow Twins
- * step (4 blocks, CbE heads, 512-wide projectors, two views). Each route runs in its own process (so peak
+ * step (4 blocks, CbE heads, 512-wide projectors, two views); `pipeline`, images per second of the data
+ * pipeline (loader and both Barlow Twins views, tfjs only). Each route runs in its own process (so peak
  * memory is its own), one after the other (so they do not share the cores).
  *
- *     npm run bench -- --steps 20 --warmup 3 --bt-steps 3 --threads 2 --routes native,wasm --tasks resnet,blockwise-bt
+ *     npm run bench -- --steps 20 --warmup 3 --bt-steps 3 --threads 2 --routes native,wasm --tasks resnet,blockwise-bt,pipeline
  *
  * PyTorch is Debian's `python3-torch` (/usr/bin/python3), at the same batch and thread count.
  */
@@ -19,6 +20,8 @@ interface RouteResult {
   msPerStep: number[];
   peakRssMB: number;
   losses: number[];
+  /** The pipeline task's throughput. */
+  imagesPerSecond?: number;
 }
 
 function option(argv: string[], name: string, dflt: string): string {
@@ -47,6 +50,19 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     return (err.stderr || err.message).trim().split('\n').slice(-3).join(' ');
+  }
+}
+
+/** Runs the pipeline task on every route and prints images per second. */
+function benchPipeline(steps: string, warmup: string, threads: string, batch: string, routes: string[]): void {
+  console.log(`\nData pipeline (loader + two Barlow Twins views of random 32x32 images), batch ${batch}, ${steps} batches\n`);
+  console.log('| route | images / s | ms / batch (median) | peak RSS (MB) |');
+  console.log('|---|---|---|---|');
+  for (const r of routes) {
+    const args = ['--task', 'pipeline', '--route', r, '--steps', steps, '--warmup', warmup, '--threads', threads, '--batch', batch];
+    const res = runJson(process.execPath, [path.join(__dirname, 'tfjs_bench.js'), ...args]);
+    if (typeof res === 'string') console.log(`| tfjs ${r} | failed: ${res} | | |`);
+    else console.log(`| tfjs ${r} | ${(res.imagesPerSecond ?? NaN).toFixed(0)} | ${median(res.msPerStep).toFixed(1)} | ${res.peakRssMB.toFixed(0)} |`);
   }
 }
 
@@ -80,10 +96,14 @@ function main(): void {
   const threads = option(argv, 'threads', '2');
   const batch = option(argv, 'batch', '64');
   const routes = option(argv, 'routes', 'native,wasm').split(',');
-  const tasks = option(argv, 'tasks', 'resnet,blockwise-bt').split(',');
+  const tasks = option(argv, 'tasks', 'resnet,blockwise-bt,pipeline').split(',');
   const cpu = os.cpus();
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), Node ${process.version}`);
   for (const task of tasks) {
+    if (task === 'pipeline') {
+      benchPipeline(option(argv, 'pipeline-steps', '10'), '2', threads, batch, routes);
+      continue;
+    }
     const blockwise = task === 'blockwise-bt';
     const steps = option(argv, blockwise ? 'bt-steps' : 'steps', blockwise ? '3' : '20');
     const warmup = option(argv, blockwise ? 'bt-warmup' : 'warmup', blockwise ? '1' : '3');

@@ -6,7 +6,10 @@
  *   step (lr 0.01) on softmax cross-entropy against fixed labels;
  * - `blockwise-bt`: one simultaneous blockwise Barlow Twins step (lib/train sslTrainStep) on that backbone cut
  *   into 4 blocks, CbE heads of 512 channels, projectors 512-512-512, two views, no feature noise, SGD with
- *   momentum 0.9 and weight decay 1e-6 (lr 0.01).
+ *   momentum 0.9 and weight decay 1e-6 (lr 0.01);
+ * - `pipeline`: the data pipeline alone, images per second: a DataLoader over an in-memory dataset of random
+ *   32x32 RGB images (batch 64), both Barlow Twins views of every batch (lib/data twoViews, CIFAR recipe),
+ *   views read back; `msPerStep` is per batch, `imagesPerSecond` counts each source image once.
  *
  *     node dist/bench/tfjs_bench.js --task resnet --route native --steps 20 --warmup 3 --threads 2 [--profile]
  *
@@ -22,12 +25,15 @@ import { registerFusedGradients } from '../lib/backend/native-gradients';
 import { Sgd } from '../lib/optim/sgd';
 import { BlockwiseSslModel } from '../lib/train/blockwise-ssl-model';
 import { sslTrainStep } from '../lib/train/ssl-step';
+import { InMemoryImageDataset } from '../lib/data/dataset';
+import { DataLoader } from '../lib/data/loader';
+import { barlowTwinsViewsSmall, twoViews } from '../lib/data/views';
 
 /** The backend routes the bench can time. */
 export type Route = 'native' | 'wasm' | 'cpu';
 
 /** The training steps the bench can time. */
-export type Task = 'resnet' | 'blockwise-bt';
+export type Task = 'resnet' | 'blockwise-bt' | 'pipeline';
 
 export interface BenchArgs {
   task: Task;
@@ -48,7 +54,9 @@ function parseArgs(argv: string[]): BenchArgs {
   const route = get('route', 'native');
   if (route !== 'native' && route !== 'wasm' && route !== 'cpu') throw new Error(`--route must be native, wasm or cpu, got '${route}'`);
   const task = get('task', 'resnet');
-  if (task !== 'resnet' && task !== 'blockwise-bt') throw new Error(`--task must be resnet or blockwise-bt, got '${task}'`);
+  if (task !== 'resnet' && task !== 'blockwise-bt' && task !== 'pipeline') {
+    throw new Error(`--task must be resnet, blockwise-bt or pipeline, got '${task}'`);
+  }
   return {
     task,
     route,
@@ -143,9 +151,38 @@ export function profileStep(step: () => void, steps: number): { name: string; ms
   return rows.sort((p, q) => q.msPerStep - p.msPerStep);
 }
 
+/** Times `steps` batches of the data pipeline after `warmup` batches; prints the JSON line. */
+async function benchPipeline(a: BenchArgs): Promise<void> {
+  const rng = new Rng(0);
+  const count = a.batch * (a.warmup + a.steps);
+  const pixels = Uint8Array.from({ length: count * a.size * a.size * 3 }, () => rng.int(256));
+  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
+  const dataset = new InMemoryImageDataset('random', pixels, labels, [a.size, a.size, 3], [...'0123456789']);
+  const loader = new DataLoader(dataset, { batchSize: a.batch, seed: 1, dropLast: true });
+  const recipe = barlowTwinsViewsSmall({ size: a.size });
+  const msPerStep: number[] = [];
+  let i = 0;
+  let t0 = performance.now();
+  for await (const b of loader.epoch(0)) {
+    const views = twoViews(b.images, recipe, rng);
+    for (const v of views) v.dataSync();
+    tf.dispose([b.images, b.labels, ...views]);
+    const t = performance.now();
+    if (i++ >= a.warmup) msPerStep.push(t - t0);
+    t0 = t;
+  }
+  const imagesPerSecond = (a.batch * msPerStep.length) / (msPerStep.reduce((x, y) => x + y, 0) / 1000);
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ route: a.route, task: a.task, threads: a.threads, msPerStep, imagesPerSecond, peakRssMB, losses: [] }));
+}
+
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   await useRoute(a.route, a.threads);
+  if (a.task === 'pipeline') {
+    await benchPipeline(a);
+    return;
+  }
   const rng = new Rng(0);
   const image = (): tf.Tensor4D => tf.tensor4d(rng.normals(a.batch * a.size * a.size * 3, 1), [a.batch, a.size, a.size, 3]);
   let step: () => number;

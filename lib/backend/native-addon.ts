@@ -15,13 +15,16 @@ export interface NativeAddon {
   /** geometry: [batchA, batchB, M, N, K, transposeA (0/1), transposeB (0/1)]; a batch of 1 broadcasts. */
   batchMatMul(a: Float32Array, b: Float32Array, geometry: number[], out: Float32Array): void;
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array | Uint8Array, outShape: number[]): void;
-  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** alpha: Step's value for x <= 0, ClipByValue's minimum; beta: ClipByValue's maximum. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number, beta: number): void;
   addN(xs: Float32Array[], out: Float32Array): void;
   reduce(op: number, x: Float32Array, shape: number[], axes: number[], out: Float32Array): void;
   transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
   pad(x: Float32Array, shape: number[], before: number[], after: number[], value: number, out: Float32Array): void;
   slice(x: Float32Array, shape: number[], begin: number[], size: number[], out: Float32Array): void;
   tile(x: Float32Array, shape: number[], reps: number[], out: Float32Array): void;
+  /** x seen as dims = [outer, axisSize, inner]; out [outer, indices.length, inner]. */
+  gather(x: Float32Array, dims: number[], indices: Int32Array, out: Float32Array): void;
   /** x, y: [M, channels]; writes y, mean and (biased) variance. */
   batchNormTrain(
     x: Float32Array, channels: number, gamma: Float32Array | null, beta: Float32Array | null, epsilon: number,
@@ -44,7 +47,9 @@ export const BINARY_OPS = [
 ] as const;
 
 /** Unary kernels by op code (`enum Unary` in native/src/elementwise.cc). */
-export const UNARY_OPS = ['Relu', 'Step', 'Neg', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Square', 'Abs', 'Reciprocal', 'Sigmoid', 'Tanh', 'Relu6', 'Log1p'] as const;
+export const UNARY_OPS = [
+  'Relu', 'Step', 'Neg', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Square', 'Abs', 'Reciprocal', 'Sigmoid', 'Tanh', 'Relu6', 'Log1p', 'ClipByValue',
+] as const;
 
 /** Reduction kernels by op code (`enum Reduce` in native/src/reduce.cc). */
 export const REDUCE_OPS = ['Sum', 'Mean', 'Max', 'Min'] as const;

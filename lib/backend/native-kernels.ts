@@ -4,9 +4,9 @@ import type { NativeBackend } from './native-backend';
 
 /**
  * The kernels the `native` backend runs in C++ (native/src): convolutions and their two gradients, batched
- * matrix products, elementwise and broadcast ops, reductions, transpose, pad, slice and tile. Each one handles
- * float32 inputs and hands anything else (int32, bool, complex, NCHW) to the `cpu` backend's kernel of the
- * same name, which also runs every kernel not listed here.
+ * matrix products, elementwise and broadcast ops, reductions, transpose, pad, slice, tile and gather. Each one
+ * handles float32 inputs (int32 indices for gather) and hands anything else (int32 or bool data, complex,
+ * NCHW) to the `cpu` backend's kernel of the same name, which also runs every kernel not listed here.
  */
 
 type Inputs = Record<string, tf.TensorInfo>;
@@ -17,8 +17,11 @@ function values(backend: NativeBackend, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
-function allFloat32(inputs: Inputs): boolean {
-  return Object.values(inputs).every((t) => t.dtype === 'float32');
+/** Inputs that hold int32 indices rather than float32 data, by kernel. */
+const INDEX_INPUTS: Readonly<Record<string, string>> = { [tf.GatherV2]: 'indices' };
+
+function supportedDtypes(kernelName: string, inputs: Inputs): boolean {
+  return Object.entries(inputs).every(([name, t]) => t.dtype === (INDEX_INPUTS[kernelName] === name ? 'int32' : 'float32'));
 }
 
 function conv2dGeometry(info: tf.backend_util.Conv2DInfo): number[] {
@@ -101,8 +104,10 @@ export function binary(op: number): Float32Kernel {
 function unary(op: number): Float32Kernel {
   return ({ x }, attrs, backend, addon) => {
     const out = backend.floats(tf.util.sizeFromShape(x.shape));
-    const alpha = op === UNARY_OPS.indexOf('Step') ? (attrs as unknown as tf.StepAttrs).alpha : 0;
-    addon.unary(op, values(backend, x), out, alpha);
+    const name = UNARY_OPS[op];
+    const clip = attrs as unknown as tf.ClipByValueAttrs;
+    const [alpha, beta] = name === 'Step' ? [(attrs as unknown as tf.StepAttrs).alpha, 0] : name === 'ClipByValue' ? [clip.clipValueMin, clip.clipValueMax] : [0, 0];
+    addon.unary(op, values(backend, x), out, alpha, beta);
     return backend.makeTensorInfo(x.shape, 'float32', out);
   };
 }
@@ -162,6 +167,19 @@ const tile: Float32Kernel = ({ x }, attrs, backend, addon) => {
   return backend.makeTensorInfo(outShape, 'float32', out);
 };
 
+const gatherV2: Float32Kernel = ({ x, indices }, attrs, backend, addon) => {
+  const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+  if ((batchDims ?? 0) !== 0) return null;
+  const [ax] = tf.util.parseAxisParam(axis, x.shape);
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, ax));
+  const inner = tf.util.sizeFromShape(x.shape.slice(ax + 1));
+  const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
+  const out = backend.floats(tf.util.sizeFromShape(outShape));
+  const idx = backend.data.get(indices.dataId).values as Int32Array;
+  addon.gather(values(backend, x), [outer, x.shape[ax], inner], idx, out);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+};
+
 /** Native kernel implementations by tfjs kernel name; `null` from one means "use the cpu kernel". */
 export const NATIVE_KERNELS: ReadonlyMap<string, Float32Kernel> = new Map<string, Float32Kernel>([
   [tf.Conv2D, conv2D],
@@ -176,6 +194,7 @@ export const NATIVE_KERNELS: ReadonlyMap<string, Float32Kernel> = new Map<string
   [tf.PadV2, padV2],
   [tf.Slice, slice],
   [tf.Tile, tile],
+  [tf.GatherV2, gatherV2],
 ]);
 
 /**
@@ -189,7 +208,7 @@ export function nativeKernelConfig(cpuKernel: tf.KernelConfig, backendName: stri
   const kernelFunc: tf.KernelFunc = (args) => {
     const backend = args.backend as NativeBackend;
     const inputs = args.inputs as Inputs;
-    if (allFloat32(inputs)) {
+    if (supportedDtypes(cpuKernel.kernelName, inputs)) {
       const r = native(inputs, args.attrs ?? {}, backend, addon);
       if (r !== null) return r;
     }

@@ -116,7 +116,7 @@ napi_value BinaryOp(napi_env env, napi_callback_info info) {
 }
 
 /** Unary op codes; mirrored by `UNARY_OPS` in lib/backend/native-addon.ts. */
-enum Unary { kRelu, kStep, kNeg, kExp, kLog, kSqrt, kRsqrt, kSquare, kAbs, kReciprocal, kSigmoid, kTanh, kRelu6, kLog1p };
+enum Unary { kRelu, kStep, kNeg, kExp, kLog, kSqrt, kRsqrt, kSquare, kAbs, kReciprocal, kSigmoid, kTanh, kRelu6, kLog1p, kClip };
 
 template <typename F>
 void unaryLoop(const float* x, float* y, int64_t n, F f) {
@@ -130,13 +130,17 @@ void unaryLoop(const float* x, float* y, int64_t n, F f) {
   }
 }
 
-/** unary(op, x, out, alpha): out = op(x); `alpha` is Step's value for x <= 0. NaN stays NaN as in tfjs. */
+/**
+ * unary(op, x, out, alpha, beta): out = op(x); `alpha` is Step's value for x <= 0, [alpha, beta] ClipByValue's
+ * range. NaN stays NaN as in tfjs.
+ */
 napi_value UnaryOp(napi_env env, napi_callback_info info) {
   return guarded(env, "unary", [&] {
-    auto a = args(env, info, 4, "unary");
+    auto a = args(env, info, 5, "unary");
     int op = static_cast<int>(i64(env, a[0], "op"));
     F32 x = f32(env, a[1], "x"), y = f32(env, a[2], "out");
     float alpha = static_cast<float>(f64(env, a[3], "alpha"));
+    float beta = static_cast<float>(f64(env, a[4], "beta"));
     if (x.size != y.size) throw std::invalid_argument("x and out differ in size");
     int64_t n = x.size;
     switch (op) {
@@ -154,6 +158,7 @@ napi_value UnaryOp(napi_env env, napi_callback_info info) {
       case kTanh: unaryLoop(x.data, y.data, n, [](float v) { return std::tanh(v); }); break;
       case kRelu6: unaryLoop(x.data, y.data, n, [](float v) { return v < 0 ? 0.0f : (v > 6 ? 6.0f : v); }); break;
       case kLog1p: unaryLoop(x.data, y.data, n, [](float v) { return std::log1p(v); }); break;
+      case kClip: unaryLoop(x.data, y.data, n, [alpha, beta](float v) { return v != v ? v : (v < alpha ? alpha : (v > beta ? beta : v)); }); break;
       default: throw std::invalid_argument("unknown unary op " + std::to_string(op));
     }
     return undefined(env);

@@ -16,6 +16,24 @@ struct F32 {
   size_t size;
 };
 
+/** An Int32Array (tfjs 'int32' tensors). */
+struct I32 {
+  int32_t* data;
+  size_t size;
+};
+
+inline I32 i32(napi_env env, napi_value v, const char* what) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
+    throw std::invalid_argument(std::string(what) + " must be an Int32Array");
+  }
+  return {static_cast<int32_t*>(data), length};
+}
+
 /** A Uint8Array (tfjs 'bool' tensors). */
 struct U8 {
   uint8_t* data;

@@ -1,4 +1,4 @@
-// Data movement: Transpose, Pad, Slice, Tile. Each walks the output in memory order, copying runs along the
+// Data movement: Transpose, Pad, Slice, Tile, Gather. Each walks the output in memory order, copying runs along the
 // innermost dimension (memcpy when the input run is contiguous too).
 #include <algorithm>
 #include <cstring>
@@ -147,8 +147,40 @@ napi_value Tile(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * gather(x, [outer, axisSize, inner], indices, out): out[o, i, :] = x[o, indices[i], :], x seen as
+ * [outer, axisSize, inner] around the gathered axis (tfjs GatherV2 without batch dimensions).
+ */
+napi_value Gather(napi_env env, napi_callback_info info) {
+  return guarded(env, "gather", [&] {
+    auto a = args(env, info, 4, "gather");
+    F32 x = f32(env, a[0], "x"), o = f32(env, a[3], "out");
+    auto dims = ints(env, a[1], "dims");
+    I32 idx = i32(env, a[2], "indices");
+    if (dims.size() != 3) throw std::invalid_argument("dims must be [outer, axisSize, inner]");
+    int64_t outer = dims[0], axis = dims[1], inner = dims[2];
+    int64_t n = idx.size;
+    if (static_cast<int64_t>(x.size) != outer * axis * inner || static_cast<int64_t>(o.size) != outer * n * inner) {
+      throw std::invalid_argument("sizes do not match the dims");
+    }
+    for (int64_t i = 0; i < n; i++) {
+      if (idx.data[i] < 0 || idx.data[i] >= axis) {
+        throw std::invalid_argument("GatherV2: the index value " + std::to_string(idx.data[i]) + " is not in [0, " + std::to_string(axis - 1) + "]");
+      }
+    }
+#pragma omp parallel for schedule(static) if (outer * n * inner >= kParallelMin)
+    for (int64_t r = 0; r < outer * n; r++) {
+      int64_t ob = r / n, i = r % n;
+      std::memcpy(o.data + r * inner, x.data + (ob * axis + idx.data[i]) * inner, inner * sizeof(float));
+    }
+    return undefined(env);
+  });
+}
+
 }  // namespace
 
-std::vector<Export> transformExports() { return {{"transpose", Transpose}, {"pad", Pad}, {"slice", Slice}, {"tile", Tile}}; }
+std::vector<Export> transformExports() {
+  return {{"transpose", Transpose}, {"pad", Pad}, {"slice", Slice}, {"tile", Tile}, {"gather", Gather}};
+}
 
 }  // namespace bn

@@ -136,7 +136,7 @@ describe('native backend kernels (vs the cpu backend)', function () {
       ['relu', tf.relu, false], ['step', (x) => tf.step(x, 0.3), false], ['neg', tf.neg, false], ['exp', tf.exp, false],
       ['log', tf.log, true], ['sqrt', tf.sqrt, true], ['rsqrt', tf.rsqrt, true], ['square', tf.square, false], ['abs', tf.abs, false],
       ['reciprocal', tf.reciprocal, true], ['sigmoid', tf.sigmoid, false], ['tanh', tf.tanh, false], ['relu6', (x) => tf.relu6(tf.mul(x, 5)), false],
-      ['log1p', tf.log1p, true],
+      ['log1p', tf.log1p, true], ['clipByValue', (x) => tf.clipByValue(x, -0.5, 0.7), false],
     ];
     for (const [name, fn, positive] of ops) {
       for (const shape of [[7], [3, 50, 400]]) await sameAsCpu(`${name} [${shape}]`, [randomCase(rng, shape, positive)], fn);
@@ -170,6 +170,16 @@ describe('native backend kernels (vs the cpu backend)', function () {
     await sameAsCpu('tile', [x], (t) => tf.tile(t, [2, 1, 3, 1]));
     await sameAsCpu('broadcastTo (tile of a reshaped vector)', [randomCase(rng, [7])], (t) => tf.broadcastTo(t, [4, 5, 7]));
     await sameAsCpu('addN', [x, randomCase(rng, [4, 5, 6, 7]), randomCase(rng, [4, 5, 6, 7])], (a, b, c) => tf.addN([a, b, c]));
+  });
+
+  it('GatherV2 along each axis, and its out-of-range error', async () => {
+    const rng = new Rng(17);
+    const x = randomCase(rng, [4, 5, 6]);
+    const idx = (values: number[], shape = [values.length]): Case => ({ shape, values: new Int32Array(values), dtype: 'int32' });
+    await sameAsCpu('gather axis 0', [x, idx([3, 0, 3])], (t, i) => tf.gather(t, i, 0));
+    await sameAsCpu('gather axis 1, 2-D indices', [x, idx([4, 1, 0, 2], [2, 2])], (t, i) => tf.gather(t, i, 1));
+    await sameAsCpu('gather axis 2', [x, idx([5, 5, 0])], (t, i) => tf.gather(t, i, 2));
+    await assert.rejects(runOn(NATIVE_BACKEND, [x, idx([6])], (t, i) => tf.gather(t, i, 1)), /index value 6 is not in \[0, 4\]/);
   });
 
   it('leaves int32 and bool inputs to the cpu kernels', async () => {
