@@ -9,3 +9,4 @@ export * from './data';
 export * from './eval';
 export * from './train';
 export * from './plot';
+export * from './experiments';

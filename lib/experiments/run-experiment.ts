@@ -1,0 +1,293 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ImageDataset } from '../data/dataset';
+import { FeatureKind } from '../eval/features';
+import { readRunConfig } from '../train/load-run';
+import { readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
+import { CheckpointEvent, resumeTraining, runTraining, StepEvent, TrainingResult } from '../train/run-training';
+import { resolveTrainConfig, TrainConfig, TrainMethod } from '../train/train-config';
+import { loadDatasetSource, runDatasetFile, writeRunDatasetSource } from './dataset-source';
+import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, ProbeSettings, Scale } from './preset';
+import { ProbeProgress, ProbeRow, probeRun, probeSplits, readProbeRows } from './probe-run';
+import { ResultRow, writeResults } from './results';
+import { readRunStatistics, RunStatistics, runStatistics } from './run-statistics';
+import { writeUntrainedRun } from './untrained-run';
+import { yieldingDataset } from './yielding-dataset';
+
+/** What `runExperiment` reports while it works, for a progress bar or a notebook. */
+export type ExperimentEvent =
+  | {
+      type: 'run-start';
+      label: string;
+      seed: number;
+      runDir: string;
+      /** 0-based position among the `count` runs (all seeds). */
+      index: number;
+      count: number;
+      /** Training from scratch, resuming a stopped run, reusing a completed one, or writing an untrained one. */
+      action: 'train' | 'resume' | 'reuse' | 'untrained';
+    }
+  | { type: 'step'; label: string; seed: number; step: StepEvent }
+  | { type: 'checkpoint'; label: string; seed: number; checkpoint: CheckpointEvent }
+  | { type: 'run-end'; label: string; seed: number; status: 'completed' | 'stopped'; steps: number; totalSteps: number }
+  | { type: 'probe'; label: string; seed: number; progress: ProbeProgress }
+  | { type: 'statistics'; label: string; seed: number; statistics: RunStatistics };
+
+export interface ExperimentOptions {
+  /** Folder of the experiment: one run folder per run label (`<label>/`, or `<label>/seed-<s>/` with several seeds), `results.csv`, `preset.json`. */
+  outDir: string;
+  onEvent?: (event: ExperimentEvent) => void;
+  /**
+   * Continue what `outDir` holds (default true): completed runs are not retrained, stopped or interrupted runs
+   * resume from their newest checkpoint, and probe rows and statistics already computed for the same step are
+   * reused. A stored run whose config differs from the preset's is an error. False: `outDir` must hold none of
+   * the runs.
+   */
+  reuse?: boolean;
+  /**
+   * Aborting stops the current run after its current step, with a checkpoint; the summary then says `'stopped'`.
+   * With a signal, batch reads give the event loop a turn (`yieldingDataset`), so a Ctrl-C handler can abort.
+   */
+  signal?: AbortSignal;
+  /** The training images, instead of loading `preset.dataset`. */
+  dataset?: ImageDataset;
+  /** The images probes are scored on, instead of loading `preset.evalDataset`. */
+  evalDataset?: ImageDataset | null;
+}
+
+/** One run of an experiment as it ended. */
+export interface ExperimentRunSummary {
+  label: string;
+  description: string;
+  seed: number;
+  method: TrainMethod;
+  runDir: string;
+  status: 'completed' | 'stopped';
+  steps: number;
+  totalSteps: number;
+  /** Probe rows of this run (none when it stopped before the end). */
+  probes: ProbeRow[];
+  /** Its Fig. 8 statistics, when the preset asks for them. */
+  statistics: RunStatistics | null;
+  paper: PaperAccuracy[];
+}
+
+/** What `runExperiment` returns: everything a notebook plots. */
+export interface ExperimentSummary {
+  figure: FigureId;
+  scale: Scale;
+  title: string;
+  finding: string;
+  outDir: string;
+  /** `'stopped'` when aborted: the runs after the stopped one were not started. */
+  status: 'completed' | 'stopped';
+  runs: ExperimentRunSummary[];
+  /** Every probe row, with the figure: the content of `results.csv`. */
+  results: ResultRow[];
+  resultsFile: string;
+}
+
+/** The folder of a run of an experiment. */
+export function experimentRunDir(outDir: string, label: string, seed: number, seeds: readonly number[]): string {
+  return seeds.length > 1 ? path.join(path.resolve(outDir), label, `seed-${seed}`) : path.join(path.resolve(outDir), label);
+}
+
+/** The runs in an order where every run comes after the run its `init` names (by label). */
+function trainingOrder(runs: readonly ExperimentRun[]): ExperimentRun[] {
+  const byLabel = new Map(runs.map((r) => [r.label, r]));
+  const done = new Set<string>();
+  const order: ExperimentRun[] = [];
+  const visit = (r: ExperimentRun, chain: string[]): void => {
+    if (done.has(r.label)) return;
+    if (chain.includes(r.label)) throw new Error(`runExperiment: runs ${[...chain, r.label].join(' -> ')} initialise from each other in a cycle`);
+    const source = r.config.init?.run;
+    const dep = source !== undefined ? byLabel.get(source) : undefined;
+    if (dep) visit(dep, [...chain, r.label]);
+    done.add(r.label);
+    order.push(r);
+  };
+  for (const r of runs) visit(r, []);
+  return order;
+}
+
+function checkPreset(p: ExperimentPreset): void {
+  if (p.runs.length === 0) throw new Error(`runExperiment: ${p.figure} has no runs`);
+  if (p.seeds.length === 0 || !p.seeds.every(Number.isInteger) || new Set(p.seeds).size !== p.seeds.length) {
+    throw new Error(`runExperiment: seeds [${p.seeds}] must be distinct integers, at least one`);
+  }
+  const labels = p.runs.map((r) => r.label);
+  const repeated = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (repeated !== undefined) throw new Error(`runExperiment: two runs are labelled '${repeated}'`);
+  const wanted = p.statistics?.runs ?? [];
+  const missing = wanted.filter((l) => !labels.includes(l));
+  if (missing.length > 0) throw new Error(`runExperiment: statistics.runs names unknown runs ${missing.join(', ')}`);
+}
+
+/** The first path at which two JSON values differ, or null. */
+function firstDifference(a: unknown, b: unknown, at = ''): string | null {
+  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || a === null || b === null || typeof a !== 'object') {
+    return JSON.stringify(a) === JSON.stringify(b) ? null : at || '(root)';
+  }
+  const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])];
+  for (const k of keys) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+    if (d !== null) return d;
+  }
+  return null;
+}
+
+/** Checks that a stored run was trained with `config`; the stored `init.step` (filled in at the start) is not compared. */
+function checkStoredConfig(runDir: string, config: TrainConfig, dataset: ImageDataset): void {
+  const stored = JSON.parse(JSON.stringify(readRunConfig(runDir)));
+  if (stored.init) delete stored.init.step;
+  const name = config.data?.dataset ?? dataset.name;
+  const fresh = JSON.parse(
+    JSON.stringify(resolveTrainConfig({ ...config, data: { ...config.data, dataset: name } }, { name, imageShape: dataset.imageShape, numClasses: dataset.classNames.length })),
+  );
+  const diff = firstDifference(stored, fresh);
+  if (diff !== null) {
+    throw new Error(`runExperiment: ${runDir} holds a run trained with another config (they differ at ${diff}); remove the folder or choose another outDir`);
+  }
+}
+
+/** Probe rows of a run after `steps` steps on `dataset` already in its `probes.csv`, per (features, probe); later rows replace earlier ones. */
+function storedProbes(runDir: string, steps: number, dataset: string): Map<string, ProbeRow[]> {
+  const latest = new Map<string, ProbeRow>();
+  for (const r of readProbeRows(runDir)) {
+    if (r.steps === steps && r.dataset === dataset) latest.set(`${r.features}\u0000${r.probe}\u0000${r.block}`, r);
+  }
+  const out = new Map<string, ProbeRow[]>();
+  for (const r of latest.values()) {
+    const key = `${r.features}\u0000${r.probe}`;
+    out.set(key, [...(out.get(key) ?? []), r]);
+  }
+  return out;
+}
+
+/**
+ * Runs a preset: for every seed and run (runs that initialise from another run after it), trains into
+ * `outDir/<label>/` (skipping completed runs and resuming stopped ones, see `reuse`), probes every block (linear
+ * probes and kNN, on the run's held-out split or the preset's evaluation set) into the run's `probes.csv`,
+ * computes the Fig. 8 statistics when the preset asks (`statistics.json` in the run folder), and keeps the
+ * experiment's `results.csv` (one row per run, seed, block, representation and probe) up to date after each run.
+ * Writes the preset itself to `preset.json`. Returns the summary the notebooks plot.
+ *
+ *     const summary = await runExperiment(preset('fig4', 'cpu'), { outDir: 'runs/fig4-cpu', onEvent: console.log });
+ */
+export async function runExperiment(p: ExperimentPreset, options: ExperimentOptions): Promise<ExperimentSummary> {
+  checkPreset(p);
+  const reuse = options.reuse ?? true;
+  const outDir = path.resolve(options.outDir);
+  const order = trainingOrder(p.runs);
+  const count = order.length * p.seeds.length;
+  if (!reuse) {
+    for (const seed of p.seeds) {
+      for (const r of order) {
+        const dir = experimentRunDir(outDir, r.label, seed, p.seeds);
+        if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new Error(`runExperiment: ${dir} already holds a run (pass reuse to continue it)`);
+      }
+    }
+  }
+  const dataset = options.dataset ?? (await loadDatasetSource(p.dataset));
+  const evalDataset = options.evalDataset !== undefined ? options.evalDataset : p.evalDataset ? await loadDatasetSource(p.evalDataset, { classNames: dataset.classNames }) : null;
+  fs.mkdirSync(outDir, { recursive: true });
+  writeRunJson(path.join(outDir, 'preset.json'), p);
+  const resultsFile = path.join(outDir, 'results.csv');
+  const summary: ExperimentSummary = { figure: p.figure, scale: p.scale, title: p.title, finding: p.finding, outDir, status: 'completed', runs: [], results: [], resultsFile };
+
+  let index = 0;
+  for (const seed of p.seeds) {
+    for (const r of order) {
+      const runDir = experimentRunDir(outDir, r.label, seed, p.seeds);
+      const source = r.config.init?.run;
+      const init = r.config.init && source !== undefined && p.runs.some((x) => x.label === source) ? { ...r.config.init, run: experimentRunDir(outDir, source, seed, p.seeds) } : r.config.init;
+      const config: TrainConfig = { ...r.config, seed, ...(init ? { init } : {}) };
+      const emit = (e: ExperimentEvent): void => options.onEvent?.(e);
+      const stored = fs.existsSync(runPaths(runDir).status) ? readRunJson<RunStatus>(runPaths(runDir).status) : null;
+      const empty = !fs.existsSync(runDir) || fs.readdirSync(runDir).length === 0;
+      if (!empty) checkStoredConfig(runDir, config, dataset);
+      const action = r.untrained ? (empty ? 'untrained' : 'reuse') : empty ? 'train' : stored?.state === 'completed' ? 'reuse' : 'resume';
+      emit({ type: 'run-start', label: r.label, seed, runDir, index: index++, count, action });
+      // Where the images came from, for `resume` and `probe` from the command line (written once the folder exists).
+      const recordSource = (): void => {
+        if (!options.dataset && !fs.existsSync(runDatasetFile(runDir))) writeRunDatasetSource(runDir, p.dataset);
+      };
+      const hooks = {
+        dataset: options.signal ? yieldingDataset(dataset) : dataset,
+        signal: options.signal,
+        onStep: (step: StepEvent) => {
+          recordSource();
+          emit({ type: 'step', label: r.label, seed, step });
+        },
+        onCheckpoint: (checkpoint: CheckpointEvent) => emit({ type: 'checkpoint', label: r.label, seed, checkpoint }),
+      };
+      let result: Pick<TrainingResult, 'status' | 'step' | 'totalSteps'>;
+      if (action === 'untrained') {
+        await writeUntrainedRun(runDir, config, dataset);
+        result = { status: 'completed', step: 0, totalSteps: 0 };
+      } else if (action === 'train') {
+        result = await runTraining(config, { runDir, ...hooks });
+      } else if (action === 'resume') {
+        result = await resumeTraining(runDir, hooks);
+      } else {
+        result = { status: 'completed', step: stored!.step, totalSteps: stored!.totalSteps };
+      }
+      recordSource();
+      emit({ type: 'run-end', label: r.label, seed, status: result.status, steps: result.step, totalSteps: result.totalSteps });
+      const entry: ExperimentRunSummary = {
+        label: r.label,
+        description: r.description,
+        seed,
+        method: r.config.method,
+        runDir,
+        status: result.status,
+        steps: result.step,
+        totalSteps: result.totalSteps,
+        probes: [],
+        statistics: null,
+        paper: r.paper ?? [],
+      };
+      summary.runs.push(entry);
+      if (result.status === 'stopped') {
+        summary.status = 'stopped';
+        writeResults(resultsFile, summary.results);
+        return summary;
+      }
+      const onProgress = (progress: ProbeProgress) => emit({ type: 'probe', label: r.label, seed, progress });
+      entry.probes = await probesOf(runDir, r, p.probe, result.step, { dataset, evalDataset, onProgress });
+      summary.results.push(...entry.probes.map((row) => ({ figure: p.figure, ...row })));
+      if (p.statistics && (p.statistics.runs === undefined || p.statistics.runs.includes(r.label))) {
+        const saved = readRunStatistics(runDir);
+        const same = saved !== null && saved.steps === result.step && JSON.stringify(saved.settings) === JSON.stringify(p.statistics);
+        entry.statistics = same ? saved : await runStatistics(runDir, p.statistics, { label: r.label, dataset, evalDataset });
+        emit({ type: 'statistics', label: r.label, seed, statistics: entry.statistics });
+      }
+      writeResults(resultsFile, summary.results);
+    }
+  }
+  return summary;
+}
+
+/** A run's probe rows: those its `probes.csv` holds for this step, and the missing representations probed now. */
+async function probesOf(
+  runDir: string,
+  r: ExperimentRun,
+  settings: ProbeSettings,
+  steps: number,
+  { dataset, evalDataset, onProgress }: { dataset: ImageDataset; evalDataset: ImageDataset | null; onProgress: (p: ProbeProgress) => void },
+): Promise<ProbeRow[]> {
+  const { evaluationName } = probeSplits(readRunConfig(runDir), { trainImages: null, evalImages: null, seed: 0 }, dataset, evalDataset);
+  const have = storedProbes(runDir, steps, evaluationName);
+  const names = [...settings.linear.map((l) => l.name), ...(settings.knn ? ['knn'] : [])];
+  const rows: ProbeRow[] = [];
+  const missing: FeatureKind[] = [];
+  for (const kind of settings.features) {
+    const found = names.map((n) => have.get(`${kind}\u0000${n}`));
+    if (found.every((f) => f !== undefined)) rows.push(...found.flat() as ProbeRow[]);
+    else missing.push(kind);
+  }
+  if (missing.length > 0) {
+    rows.push(...(await probeRun(runDir, { ...settings, features: missing }, { label: r.label, dataset, evalDataset, stages: r.probeStages, onProgress })));
+  }
+  return rows;
+}

@@ -1,0 +1,182 @@
+import * as path from 'path';
+import { ResNetConfig } from '../nn/resnet';
+import { dataRoot } from '../data/paths';
+import { FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
+import { barlowTwinsViews, barlowTwinsViewsSmall } from '../data/views';
+import { CheckpointConfig, DataConfig, OptimizerConfig, PAPER_OPTIMIZER, RESNET50_BACKBONE } from '../train/train-config';
+import { DatasetSource } from './dataset-source';
+import { ProbeSettings, Scale, StatisticsSettings } from './preset';
+
+/** Environment variables naming the ImageNet folders of the paper-scale presets (defaults under `dataRoot()/imagenet`). */
+export const IMAGENET_ENV = {
+  train: 'BLOCKWISE_IMAGENET_TRAIN',
+  val: 'BLOCKWISE_IMAGENET_VAL',
+  valLabels: 'BLOCKWISE_IMAGENET_VAL_LABELS',
+} as const;
+
+/**
+ * What every preset of a scale shares: the images, the backbone, the width of the pooling heads and projectors,
+ * the schedule, the probes. The figure files build their runs from it (see `runConfig`).
+ */
+export interface ScaleSettings {
+  scale: Scale;
+  dataset: DatasetSource;
+  evalDataset: DatasetSource | null;
+  backbone: ResNetConfig;
+  /** Output width of the CbE expansion and of local spatial pooling (LSP): the paper's 2048. */
+  headWidth: number;
+  /** Projector widths: the paper's 8192-8192-8192. */
+  projector: number[];
+  /** Batch size, schedule length, view recipe, validation split. */
+  data: Partial<DataConfig>;
+  optimizer: Partial<OptimizerConfig>;
+  checkpoint: Partial<CheckpointConfig>;
+  probe: ProbeSettings;
+  statistics: StatisticsSettings;
+  seeds: number[];
+  /** What this scale changes from the paper, in words. */
+  notes: string;
+}
+
+/** The paper's ImageNet folders: `$BLOCKWISE_IMAGENET_TRAIN` (class folders) and the validation folder with its labels file. */
+function imagenetSources(): { train: DatasetSource; val: DatasetSource } {
+  const root = path.join(dataRoot(), 'imagenet');
+  const env = (name: string, fallback: string): string => process.env[name] || fallback;
+  return {
+    // Images prepared at 256 (shortest side, centre crop), the size the training crops of 224 and the probe's
+    // Resize(256) + CenterCrop(224) start from; `datasets prepare imagenet --size 256` builds the same cache.
+    train: { name: 'imagenet', path: env(IMAGENET_ENV.train, path.join(root, 'train')), imageSize: 256 },
+    val: {
+      name: 'imagenet-val',
+      path: env(IMAGENET_ENV.val, path.join(root, 'val')),
+      labelsFile: env(IMAGENET_ENV.valLabels, path.join(root, 'LOC_val_solution.csv')),
+      imageSize: 256,
+    },
+  };
+}
+
+/** The paper's settings (Sec. 3.4 and the authors' code): ResNet-50 on ImageNet, batch 2048, 300 epochs, LARS at 0.2. */
+function paperSettings(): ScaleSettings {
+  const imagenet = imagenetSources();
+  return {
+    scale: 'paper',
+    dataset: imagenet.train,
+    evalDataset: imagenet.val,
+    backbone: RESNET50_BACKBONE,
+    headWidth: 2048,
+    projector: [8192, 8192, 8192],
+    data: { batchSize: 2048, epochs: 300, views: barlowTwinsViews({ size: 224, stats: IMAGENET_STATS }), validationFraction: 0 },
+    optimizer: { ...PAPER_OPTIMIZER },
+    checkpoint: { everySteps: 1000, keep: 3 },
+    probe: {
+      features: ['head'],
+      // Barlow Twins' evaluate.py as the paper runs it: 100 epochs, random resized crops and flips, lr 0.1.
+      linear: [{ name: 'linear', augmented: true, epochs: 100, lr: 0.1, batchSize: 256 }],
+      // The paper reports no kNN; over 1.28M ImageNet features it would not fit in memory the way it is computed.
+      knn: null,
+      trainImages: null,
+      evalImages: null,
+      batchSize: 256,
+      evalCropFraction: 224 / 256,
+      seed: 0,
+    },
+    statistics: { batchSize: 2048, batches: 5, maxPlotValues: 20000, seed: 0 },
+    seeds: [0],
+    notes: 'The paper\'s settings: ResNet-50 on ImageNet (images prepared at 256, crops of 224), batch 2048, 300 epochs, ' +
+      'LARS at 0.2 x batch / 256 with 10 warm-up epochs, CbE / LSP to 2048, projectors 8192-8192-8192, probes scored on ' +
+      `ImageNet's validation set. Needs a GPU backend; set ${IMAGENET_ENV.train}, ${IMAGENET_ENV.val} and ${IMAGENET_ENV.valLabels} ` +
+      'or put the folders under the data folder\'s imagenet/.',
+  };
+}
+
+/**
+ * The CPU scale: Fashion-MNIST (the embedded default) on a narrow CIFAR-stem ResNet-18-like backbone (one basic
+ * block per stage, widths 16-128), views of 16x16, heads of 128 (the LSP bins per block are then 8, 4, 2, 1, as the
+ * paper's 2048 over 256-2048 channels), projectors 256-256-256, batch 128.
+ *
+ * Step times measured 2026-11-25 on this 2-core machine, wasm backend (XNNPACK, SIMD, 1 thread; CPU seconds per
+ * step, which is the wall time of an unloaded core), batch 128, first step excluded:
+ *   simultaneous, CbE 128 + noise: 2.3 s | simultaneous, LSP: 1.1 s (widths 8-64; ~1.4 s at 16-128) |
+ *   end-to-end: 0.7 s (8-64) | supervised blockwise: 0.8 s (8-64) |
+ *   sequential, LSP: 0.75 s while block 1 trains, 0.2-0.3 s for blocks 2-4 (frozen lower blocks, no gradients) |
+ *   random-feature (one block on frozen random blocks): ~0.3 s.
+ * So one epoch (421 steps of 128 on the 54,000 training images) costs 16 minutes for the simultaneous CbE run,
+ * 5-10 minutes for the others; `CPU_EPOCHS` sizes each figure's runs.
+ */
+function cpuSettings(): ScaleSettings {
+  return {
+    scale: 'cpu',
+    dataset: { name: 'fashion-mnist' },
+    evalDataset: null,
+    backbone: { block: 'basic', blocksPerStage: [1, 1, 1, 1], widths: [16, 32, 64, 128], stem: 'cifar', stemWidth: 16, numClasses: null },
+    headWidth: 128,
+    projector: [256, 256, 256],
+    data: { batchSize: 128, epochs: CPU_EPOCHS, views: barlowTwinsViewsSmall({ size: 16, stats: FASHION_MNIST_STATS }), validationFraction: 0.1 },
+    // The paper's LARS recipe; the warm-up shrinks with the schedule (10 of 300 epochs there, 0.1 of ~1 here).
+    optimizer: { ...PAPER_OPTIMIZER, warmupEpochs: 0.1 },
+    checkpoint: { everySteps: 100, keep: 2 },
+    probe: {
+      features: ['head', 'gsp'],
+      linear: [{ name: 'linear', epochs: 30, lr: 0.1, batchSize: 256, standardize: true }],
+      knn: { k: 20, temperature: 0.07 },
+      trainImages: 10000,
+      evalImages: null,
+      batchSize: 512,
+      evalCropFraction: 1,
+      seed: 0,
+    },
+    statistics: { batchSize: 256, batches: 8, maxPlotValues: 20000, seed: 0 },
+    seeds: [0],
+    notes: 'CPU scale: Fashion-MNIST, a narrow CIFAR-stem ResNet (one basic block per stage, widths 16-128) seen through 16x16 ' +
+      'views, heads 128 wide, projectors 256-256-256, batch 128, about one epoch per run, LARS with a 0.1-epoch warm-up. ' +
+      'Probes train on 10,000 training images (features computed once, standardised, 30 epochs) and are scored on the ' +
+      '6,000 held-out ones; head features come with the raw GSP block features and a random-network baseline, since a ' +
+      'random CbE head alone already probes well at this scale.',
+  };
+}
+
+/** Epochs of a CPU-scale run: about one epoch keeps the simultaneous CbE run near 15 minutes (see `cpuSettings`). */
+export const CPU_EPOCHS = 1;
+
+/** A tiny model for a handful of steps: checks that a figure's pipeline runs, in seconds. */
+function smokeSettings(): ScaleSettings {
+  return {
+    scale: 'smoke',
+    dataset: { name: 'fashion-mnist' },
+    evalDataset: null,
+    backbone: { block: 'basic', blocksPerStage: [1, 1, 1, 1], widths: [4, 8, 8, 8], stem: 'cifar', stemWidth: 4, numClasses: null },
+    headWidth: 16,
+    projector: [16, 16],
+    // Four steps: sequential runs give each of the four blocks one.
+    data: { batchSize: 16, steps: 4, views: barlowTwinsViewsSmall({ size: 12, stats: FASHION_MNIST_STATS }), validationFraction: 0.1 },
+    optimizer: { ...PAPER_OPTIMIZER, warmupEpochs: 0 },
+    checkpoint: { everySteps: null, keep: 1 },
+    probe: {
+      features: ['head', 'gsp'],
+      linear: [{ name: 'linear', epochs: 2, lr: 0.1, batchSize: 64, standardize: true }],
+      knn: { k: 20, temperature: 0.07 },
+      trainImages: 128,
+      evalImages: 64,
+      batchSize: 128,
+      evalCropFraction: 1,
+      seed: 0,
+    },
+    statistics: { batchSize: 32, batches: 1, maxPlotValues: 200, seed: 0 },
+    seeds: [0],
+    notes: 'Smoke scale: a tiny ResNet (widths 4-8) for 4 steps of 16 images, probes on 128 images: checks the pipeline, its numbers mean nothing.',
+  };
+}
+
+/** The shared settings of a scale. */
+export function scaleSettings(scale: Scale): ScaleSettings {
+  switch (scale) {
+    case 'smoke':
+      return smokeSettings();
+    case 'cpu':
+      return cpuSettings();
+    case 'paper':
+      return paperSettings();
+    default:
+      throw new Error(`scaleSettings: unknown scale '${scale as string}' (one of smoke, cpu, paper)`);
+  }
+}

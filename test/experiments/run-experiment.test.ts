@@ -1,0 +1,152 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { FASHION_MNIST_SYSTEM_DIR } from '../../lib/data/fashion-mnist';
+import {
+  ExperimentEvent,
+  ExperimentPreset,
+  loadDatasetSource,
+  preset,
+  readProbeRows,
+  readResults,
+  readRunDatasetSource,
+  readRunStatistics,
+  runExperiment,
+  withRunOverrides,
+} from '../../lib/experiments';
+import { ImageDataset } from '../../lib/data/dataset';
+import { readCheckpoint } from '../../lib/train/checkpoint';
+import { runCheckpointFile } from '../../lib/train/load-run';
+import { readRunJson, runPaths, RunStatus } from '../../lib/train/run-folder';
+
+const made: string[] = [];
+function tempDir(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bwssl-exp-${name}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** A smoke preset with only the named runs. */
+function only(p: ExperimentPreset, labels: string[]): ExperimentPreset {
+  return { ...p, runs: p.runs.filter((r) => labels.includes(r.label)) };
+}
+
+describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function () {
+  let dataset: ImageDataset;
+
+  before(async function () {
+    if (!fs.existsSync(path.join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'))) this.skip();
+    dataset = await loadDatasetSource({ name: 'fashion-mnist' });
+  });
+  after(() => {
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('fig8 end to end: trains every run, writes results.csv with a row per block, probes.csv, statistics.json; no tensor leaks', async () => {
+    const p = preset('fig8', 'smoke');
+    const outDir = tempDir('fig8');
+    const events: ExperimentEvent[] = [];
+    const before = tf.memory().numTensors;
+    const summary = await runExperiment(p, { outDir, dataset, onEvent: (e) => events.push(e) });
+    assert.strictEqual(tf.memory().numTensors, before, 'tensors leaked');
+    assert.strictEqual(summary.status, 'completed');
+    assert.deepStrictEqual(summary.runs.map((r) => r.label), p.runs.map((r) => r.label));
+    assert.ok(summary.runs.every((r) => r.status === 'completed' && r.steps === 4 && r.totalSteps === 4));
+    assert.deepStrictEqual(events.filter((e) => e.type === 'run-start').map((e) => (e as { action: string }).action), Array(5).fill('train'));
+    assert.strictEqual(events.filter((e) => e.type === 'step').length, 5 * 4);
+
+    const results = readResults(summary.resultsFile);
+    assert.deepStrictEqual(results, summary.results);
+    assert.deepStrictEqual(Object.keys(results[0]), ['figure', 'run', 'method', 'block', 'features', 'probe', 'top1', 'top5', 'seed', 'steps', 'dataset']);
+    for (const r of p.runs) {
+      const rows = results.filter((x) => x.run === r.label);
+      // GSP: every stage. Head: every training block (an end-to-end or one-block supervised run has one, at block 4).
+      const headBlocks = r.label === 'end-to-end' || r.label === 'supervised' ? [4] : [1, 2, 3, 4];
+      for (const probe of ['linear', 'knn']) {
+        assert.deepStrictEqual(rows.filter((x) => x.features === 'gsp' && x.probe === probe).map((x) => x.block), [1, 2, 3, 4], `${r.label} gsp ${probe}`);
+        assert.deepStrictEqual(rows.filter((x) => x.features === 'head' && x.probe === probe).map((x) => x.block), headBlocks, `${r.label} head ${probe}`);
+      }
+      for (const x of rows) {
+        assert.ok(x.top1 >= 0 && x.top1 <= 1 && x.top5 !== null && x.top5 >= x.top1, `${r.label} block ${x.block}`);
+        assert.deepStrictEqual([x.figure, x.method, x.seed, x.steps, x.dataset], ['fig8', r.config.method, 0, 4, 'fashion-mnist/train:validation-part']);
+      }
+      const runDir = path.join(outDir, r.label);
+      assert.deepStrictEqual(readProbeRows(runDir), rows.map(({ figure: _, ...row }) => row));
+      const stats = readRunStatistics(runDir);
+      assert.ok(stats, `${r.label} has statistics.json`);
+      assert.deepStrictEqual(stats.blocks.map((b) => [b.block, b.dim, b.batches, b.batchSize]), [[0, 4, 1, 32], [1, 8, 1, 32], [2, 8, 1, 32], [3, 8, 1, 32]]);
+      for (const b of stats.blocks) {
+        assert.strictEqual(b.onDiagonal.length, b.dim);
+        assert.strictEqual(b.offDiagonal.length, Math.min(200, b.dim * (b.dim - 1)));
+        assert.ok(b.summary.onDiagonal.max <= 1 + 1e-4 && b.summary.offDiagonal.min >= -1 - 1e-4);
+      }
+    }
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(outDir, 'preset.json'), 'utf8')), JSON.parse(JSON.stringify(p)));
+  });
+
+  it('a second call reuses completed runs, their probes and statistics; a changed config is an error naming the difference', async () => {
+    const p = only(preset('fig8', 'smoke'), ['end-to-end']);
+    const outDir = tempDir('reuse');
+    const first = await runExperiment(p, { outDir });
+    assert.deepStrictEqual(readRunDatasetSource(path.join(outDir, 'end-to-end'), 'unused'), { name: 'fashion-mnist' });
+    const events: ExperimentEvent[] = [];
+    const second = await runExperiment(p, { outDir, dataset, onEvent: (e) => events.push(e) });
+    assert.deepStrictEqual(events.map((e) => e.type), ['run-start', 'run-end', 'statistics']);
+    assert.strictEqual((events[0] as { action: string }).action, 'reuse');
+    assert.deepStrictEqual(second.results, first.results);
+    assert.deepStrictEqual(readProbeRows(path.join(outDir, 'end-to-end')), first.runs[0].probes, 'probes.csv holds no duplicates');
+    await assert.rejects(runExperiment(withRunOverrides(p, { data: { steps: 6 } }), { outDir, dataset }), /holds a run trained with another config \(they differ at data\.steps\)/);
+    await assert.rejects(runExperiment(p, { outDir, dataset, reuse: false }), /already holds a run \(pass reuse to continue it\)/);
+  });
+
+  it('an aborted experiment stops with a checkpoint and continues where it stopped', async () => {
+    const p = only(preset('fig4', 'smoke'), ['end-to-end', 'simultaneous-lsp']);
+    const outDir = tempDir('abort');
+    const controller = new AbortController();
+    const stopped = await runExperiment(p, {
+      outDir,
+      dataset,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.label === 'simultaneous-lsp' && e.step.step === 1) controller.abort();
+      },
+    });
+    assert.strictEqual(stopped.status, 'stopped');
+    assert.deepStrictEqual(stopped.runs.map((r) => [r.label, r.status, r.steps]), [['end-to-end', 'completed', 4], ['simultaneous-lsp', 'stopped', 2]]);
+    assert.deepStrictEqual([...new Set(readResults(stopped.resultsFile).map((r) => r.run))], ['end-to-end']);
+    const status = readRunJson<RunStatus>(runPaths(path.join(outDir, 'simultaneous-lsp')).status);
+    assert.deepStrictEqual([status.state, status.step], ['stopped', 2]);
+
+    const events: ExperimentEvent[] = [];
+    const done = await runExperiment(p, { outDir, dataset, onEvent: (e) => events.push(e) });
+    assert.deepStrictEqual(events.filter((e) => e.type === 'run-start').map((e) => (e as { action: string }).action), ['reuse', 'resume']);
+    assert.deepStrictEqual(events.filter((e) => e.type === 'step').map((e) => (e as { step: { step: number } }).step.step), [2, 3]);
+    assert.strictEqual(done.status, 'completed');
+    assert.deepStrictEqual([...new Set(done.results.map((r) => r.run))], ['end-to-end', 'simultaneous-lsp']);
+  });
+
+  it("fig7: a run initialised from another run's label gets that run's first block, frozen; random baselines probe only their block", async () => {
+    const p7 = only(preset('fig7', 'smoke'), ['e2e-first-block-sequential', 'end-to-end']);
+    const outDir = tempDir('fig7');
+    const summary = await runExperiment(p7, { outDir, dataset });
+    assert.deepStrictEqual(summary.runs.map((r) => r.label), ['end-to-end', 'e2e-first-block-sequential'], 'the source run trains first');
+    const source = await readCheckpoint(runCheckpointFile(path.join(outDir, 'end-to-end')).file);
+    const plugged = await readCheckpoint(runCheckpointFile(path.join(outDir, 'e2e-first-block-sequential')).file);
+    const block1 = Object.keys(source.weights).filter((n) => /^network\.(conv1|bn1|layer1)\./.test(n));
+    assert.ok(block1.length > 0);
+    for (const n of block1) assert.deepStrictEqual(Array.from(plugged.weights[n].values), Array.from(source.weights[n].values), n);
+    const layer2 = Object.keys(source.weights).filter((n) => n.startsWith('network.layer2.') && n.endsWith('weight'));
+    assert.ok(layer2.some((n) => plugged.weights[n].values.some((v, i) => v !== source.weights[n].values[i])), 'block 2 trained on its own');
+
+    const p4 = only(preset('fig4', 'smoke'), ['random-feature-b3', 'random-init']);
+    const s4 = await runExperiment(p4, { outDir: tempDir('fig4'), dataset });
+    assert.deepStrictEqual([...new Set(s4.results.filter((r) => r.run === 'random-feature-b3').map((r) => r.block))], [3]);
+    assert.deepStrictEqual(
+      s4.runs.map((r) => [r.label, r.status, r.steps]),
+      [['random-feature-b3', 'completed', 4], ['random-init', 'completed', 0]],
+    );
+    assert.deepStrictEqual([...new Set(s4.results.filter((r) => r.run === 'random-init').map((r) => r.block))], [1, 2, 3, 4]);
+  });
+});
