@@ -49,7 +49,9 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
     return JSON.parse(out.trim().split('\n').pop() as string) as RouteResult;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    return (err.stderr || err.message).trim().split('\n').slice(-3).join(' ');
+    // The error's message lines, not its stack frames.
+    const lines = (err.stderr || err.message).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
+    return lines.slice(0, 3).join(' ');
   }
 }
 

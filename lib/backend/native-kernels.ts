@@ -199,7 +199,7 @@ export const NATIVE_KERNELS: ReadonlyMap<string, Float32Kernel> = new Map<string
 
 /**
  * The kernel registered for the native backend under `cpuKernel`'s name: the native implementation for
- * float32 inputs when there is one, else the cpu kernel itself.
+ * float32 inputs (int32 indices) when there is one and it accepts the attributes, else the cpu kernel itself.
  */
 export function nativeKernelConfig(cpuKernel: tf.KernelConfig, backendName: string, addon: NativeAddon): tf.KernelConfig {
   const native = NATIVE_KERNELS.get(cpuKernel.kernelName);
