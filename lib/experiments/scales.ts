@@ -94,14 +94,17 @@ function paperSettings(): ScaleSettings {
  * block per stage, widths 16-128), views of 16x16, heads of 128 (the LSP bins per block are then 8, 4, 2, 1, as the
  * paper's 2048 over 256-2048 channels), projectors 256-256-256, batch 128.
  *
- * Step times measured 2026-11-25 on this 2-core machine, wasm backend (XNNPACK, SIMD, 1 thread; CPU seconds per
- * step, which is the wall time of an unloaded core), batch 128, first step excluded:
- *   simultaneous, CbE 128 + noise: 2.3 s | simultaneous, LSP: 1.1 s (widths 8-64; ~1.4 s at 16-128) |
- *   end-to-end: 0.7 s (8-64) | supervised blockwise: 0.8 s (8-64) |
- *   sequential, LSP: 0.75 s while block 1 trains, 0.2-0.3 s for blocks 2-4 (frozen lower blocks, no gradients) |
- *   random-feature (one block on frozen random blocks): ~0.3 s.
- * So one epoch (421 steps of 128 on the 54,000 training images) costs 16 minutes for the simultaneous CbE run,
- * 5-10 minutes for the others; `CPU_EPOCHS` sizes each figure's runs.
+ * Step times measured 2026-11-25 on this 2-core machine with the backend `initBackend()` picks here (wasm: XNNPACK,
+ * SIMD, 1 thread), in CPU seconds per step (the wall time of an unloaded core; other jobs shared the machine), batch
+ * 128, first step excluded:
+ *   simultaneous, CbE 128 + noise 0.25: 2.3-2.6 s (the CbE head of block 1 dominates) | CbE 3x3: 2.4 s | 5x5: 3.7 s |
+ *   grouped CbE (4 groups): 3.0 s | simultaneous, LSP: 1.5 s | supervised blockwise, LSP: 1.3 s | end-to-end: 1.0 s |
+ *   sequential, LSP: 0.6 s while block 1 trains, 0.3-0.4 s for blocks 2-4 (frozen lower blocks run without gradients) |
+ *   random-feature (one block on frozen random blocks): 0.4 s.
+ * One epoch is 421 steps of 128 on the 54,000 training images: 16-18 minutes for a simultaneous CbE run (26 for CbE
+ * 5x5), 2-11 minutes for the others; probes add about a minute per run (measured: 63 s). So `CPU_EPOCHS` = 1 keeps
+ * runs in 5-20 minutes and the largest figures (Fig. 4: 8 trained runs, ~75 minutes; the noise ablation: 4 CbE runs,
+ * ~75 minutes; Fig. 12: ~70 minutes) within a 3-hour session.
  */
 function cpuSettings(): ScaleSettings {
   return {
@@ -135,7 +138,7 @@ function cpuSettings(): ScaleSettings {
   };
 }
 
-/** Epochs of a CPU-scale run: about one epoch keeps the simultaneous CbE run near 15 minutes (see `cpuSettings`). */
+/** Epochs of a CPU-scale run: one epoch keeps the simultaneous CbE run at 16-18 minutes (see `cpuSettings`). */
 export const CPU_EPOCHS = 1;
 
 /** A tiny model for a handful of steps: checks that a figure's pipeline runs, in seconds. */

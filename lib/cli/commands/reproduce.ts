@@ -1,0 +1,122 @@
+import * as path from 'path';
+import { FIGURE_IDS, Scale } from '../../experiments/preset';
+import { isFigureId, preset } from '../../experiments/presets';
+import { withOverrides, withRunOverrides } from '../../experiments/overrides';
+import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
+import { CommandSpec, commandHelp, parseCommand, suggestion, UsageError } from '../args';
+import { BACKEND_OPTION, CliIo, EXIT_INTERRUPTED, experimentTables, probeReporter, startBackend, withInterrupt } from '../common';
+import { SCALE_OPTION } from '../probe-options';
+import { formatDuration, ProgressBar } from '../progress';
+import { SCHEDULE_OPTIONS, withSchedule } from './train';
+
+export const reproduceSpec: CommandSpec = {
+  name: 'reproduce',
+  summary: 'Reproduce a figure of the paper: train every run of its preset, probe every block, compute its statistics, print the per-block tables.',
+  positionals: [{ name: 'figure', description: `one of ${FIGURE_IDS.join(', ')}`, optional: true }],
+  options: [
+    SCALE_OPTION,
+    { name: 'out', kind: 'string', placeholder: 'DIR', description: 'experiment folder (default runs/<figure>-<scale>)' },
+    { name: 'seeds', kind: 'list', placeholder: '0,1,2', description: 'train every run once per seed' },
+    ...SCHEDULE_OPTIONS,
+    { name: 'no-reuse', kind: 'flag', description: 'fail if the folder already holds runs (default: continue them)' },
+    { name: 'show', kind: 'flag', description: 'print the preset as JSON and exit' },
+    { name: 'list', kind: 'flag', description: 'list the figures and their runs at the scale, and exit' },
+    BACKEND_OPTION,
+  ],
+  details:
+    'Runs are trained into <out>/<run label>/ (<out>/<label>/seed-<s>/ with several seeds); results.csv holds every probe row.\n' +
+    'Running the same command again skips completed runs, resumes stopped ones and reuses probe results.\n' +
+    'Ctrl-C stops the current run after its current step with a checkpoint.\n\n' +
+    'examples:\n' +
+    '  blockwise-ssl reproduce fig4 --scale smoke          the whole Fig. 4 pipeline in seconds\n' +
+    '  blockwise-ssl reproduce fig8 --scale cpu --out runs/fig8\n' +
+    '  blockwise-ssl reproduce noise --show                the preset, to read or edit',
+};
+
+function listing(scale: Scale): string {
+  return FIGURE_IDS.map((f) => {
+    const p = preset(f, scale);
+    return `${f.padEnd(6)} ${p.title}\n       runs: ${p.runs.map((r) => r.label).join(', ')}`;
+  }).join('\n');
+}
+
+function statisticsLine(e: Extract<ExperimentEvent, { type: 'statistics' }>): string {
+  const medians = e.statistics.blocks.map((b) => `b${b.block + 1} ${b.summary.onDiagonal.median.toFixed(2)}/${b.summary.offDiagonal.std.toFixed(3)}`);
+  return `${e.label}: cross-correlation on-diagonal median / off-diagonal std per block: ${medians.join(' ')}`;
+}
+
+export async function reproduceCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(reproduceSpec, argv);
+  const o = parsed.options;
+  if (parsed.help) {
+    io.stdout.write(`${commandHelp(reproduceSpec)}\n`);
+    return 0;
+  }
+  const scale = (o.scale as Scale | undefined) ?? 'cpu';
+  if (o.list) {
+    io.stdout.write(`${listing(scale)}\n`);
+    return 0;
+  }
+  const figure = parsed.positionals[0];
+  if (figure === undefined) throw new UsageError(`reproduce: which figure? one of ${FIGURE_IDS.join(', ')} (--list shows their runs)`);
+  if (!isFigureId(figure)) throw new UsageError(`reproduce: unknown figure '${figure}'${suggestion(figure, FIGURE_IDS)}; one of ${FIGURE_IDS.join(', ')}`);
+  let p = preset(figure, scale);
+  if (o.seeds !== undefined) {
+    const seeds = (o.seeds as string[]).map((s) => Number(s));
+    if (!seeds.every((s) => Number.isInteger(s) && s >= 0)) throw new UsageError(`reproduce: --seeds must be integers >= 0, got ${o.seeds}`);
+    p = withOverrides(p, { seeds });
+  }
+  const schedule = withSchedule({ method: 'simultaneous' }, o);
+  if (Object.keys(schedule.data ?? {}).length > 0) p = withRunOverrides(p, { data: schedule.data });
+  if (schedule.optimizer) p = withRunOverrides(p, { optimizer: schedule.optimizer });
+  if (o.epochs !== undefined) p = { ...p, runs: p.runs.map((r) => ({ ...r, config: { ...r.config, data: { ...r.config.data, steps: undefined } } })) };
+  if (o.show) {
+    io.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
+    return 0;
+  }
+  const outDir = path.resolve((o.out as string | undefined) ?? path.join('runs', `${figure}-${scale}`));
+  await startBackend(io, o.backend);
+  io.stderr.write(`${p.title} (${scale} scale): ${p.runs.length} runs x ${p.seeds.length} seed(s) into ${outDir}\n`);
+  const bar = new ProgressBar(io.stderr);
+  const began = Date.now();
+  const summary = await withInterrupt(io, (signal) =>
+    runExperiment(p, {
+      outDir,
+      signal,
+      reuse: !o['no-reuse'],
+      onEvent: (e) => {
+        switch (e.type) {
+          case 'run-start':
+            bar.message(`[${e.index + 1}/${e.count}] ${e.label}${p.seeds.length > 1 ? ` seed ${e.seed}` : ''}: ${e.action} (${path.relative(process.cwd(), e.runDir) || e.runDir})`);
+            break;
+          case 'step':
+            bar.update(e.step, e.label);
+            break;
+          case 'run-end':
+            bar.done();
+            bar.message(`${e.label}: ${e.status} at step ${e.steps}/${e.totalSteps} (${formatDuration((Date.now() - began) / 1000)} so far)`);
+            break;
+          case 'probe':
+            probeReporter(bar, e.label)(e.progress);
+            break;
+          case 'statistics':
+            bar.message(statisticsLine(e));
+            break;
+          default:
+            break;
+        }
+      },
+    }),
+  );
+  bar.done();
+  if (summary.results.length > 0) io.stdout.write(`\n${p.title} (${scale} scale)\n\n${experimentTables(summary.results, p.probe)}\n`);
+  const paper = summary.runs.flatMap((r) => r.paper.map((a) => `${r.label} block ${a.block}: ${a.accuracy}%`));
+  io.stdout.write(`\nthe paper: ${p.finding}\n${paper.length > 0 ? `published (ImageNet): ${[...new Set(paper)].join('; ')}\n` : ''}`);
+  io.stderr.write(`results: ${summary.resultsFile}\n`);
+  if (summary.status === 'stopped') {
+    const last = summary.runs[summary.runs.length - 1];
+    io.stderr.write(`stopped during ${last.label} (${experimentRunDir(outDir, last.label, last.seed, p.seeds)}); run the same command again to continue\n`);
+    return EXIT_INTERRUPTED;
+  }
+  return 0;
+}

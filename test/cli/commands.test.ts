@@ -1,0 +1,141 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main, mainHelp } from '../../lib/cli/main';
+import { CliIo } from '../../lib/cli/common';
+import { DEFAULT_PRESET_RUN, trainPlan } from '../../lib/cli/commands/train';
+import { FASHION_MNIST_SYSTEM_DIR } from '../../lib/data/fashion-mnist';
+import { preset, readProbeRows } from '../../lib/experiments';
+
+/** Runs the command line in-process and returns its status and what it wrote. */
+async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: { write: (t: string) => ((out.stdout += t), true) },
+    stderr: { write: (t: string) => ((out.stderr += t), true) },
+  };
+  const status = await main(argv, io);
+  return { status, ...out };
+}
+
+const made: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bwssl-cli-'));
+  made.push(dir);
+  return dir;
+}
+
+describe('cli/commands', () => {
+  after(() => {
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('--help works on the program and on every command, and lists every command', async () => {
+    const top = await cli('--help');
+    assert.strictEqual(top.status, 0);
+    assert.strictEqual(top.stdout, `${mainHelp()}\n`);
+    for (const c of ['train', 'probe', 'resume', 'reproduce', 'datasets']) {
+      assert.ok(top.stdout.includes(`\n  ${c} `), `top help lists ${c}`);
+      const r = await cli(c, '--help');
+      assert.strictEqual(r.status, 0, c);
+      assert.ok(r.stdout.startsWith(`usage: blockwise-ssl ${c}`), `${c} --help:\n${r.stdout}`);
+      assert.strictEqual(r.stderr, '');
+    }
+    assert.ok((await cli('train', '--help')).stdout.includes('--steps N'));
+    assert.ok((await cli('reproduce', '-h')).stdout.includes('one of fig4, fig5'));
+  });
+
+  it('usage mistakes exit with status 2 and a clear message, before any work', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /^$/],
+      [['trian'], /unknown command 'trian' \(did you mean train\?\)/],
+      [['train', '--steps', 'ten'], /train: --steps needs an integer >= 0, got 'ten'/],
+      [['train', '--preset', 'fig4:nope'], /fig4 has no run 'nope' \(runs: end-to-end, /],
+      [['train', '--preset', 'fig4'], /--preset must be FIGURE:RUN/],
+      [['train', '--preset', 'fig7:e2e-first-block-sequential'], /starts from run 'end-to-end'; train both with 'reproduce fig7'/],
+      [['train', '--steps', '5', '--epochs', '2'], /give --steps or --epochs, not both/],
+      [['train', '--dataset', '/no/such/folder'], /'\/no\/such\/folder' is neither a known dataset/],
+      [['reproduce'], /which figure\? one of fig4/],
+      [['reproduce', 'fig3'], /unknown figure 'fig3' \(did you mean fig4\?\)/],
+      [['reproduce', 'fig4', '--scale', 'huge'], /--scale must be one of smoke, cpu, paper, got 'huge'/],
+      [['probe'], /probe: missing <runDir>/],
+      [['datasets', 'fetch'], /datasets: unknown subcommand 'fetch'/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(...argv);
+      assert.strictEqual(r.status, 2, `${argv.join(' ')}: status ${r.status}, stderr ${r.stderr}`);
+      assert.match(r.stderr, message, argv.join(' '));
+    }
+    const missing = await cli('probe', '/no/such/run');
+    assert.strictEqual(missing.status, 1);
+    assert.match(missing.stderr, /blockwise-ssl probe: readRunConfig: \/no\/such\/run is not a run folder/);
+  });
+
+  it('train options become the run config: schedule, seed, dataset (with its default views), folder', () => {
+    const plan = trainPlan({ scale: 'smoke', steps: 7, 'batch-size': 8, seed: 3, 'warmup-epochs': 0, out: 'x/y' });
+    const base = preset('fig4', 'smoke').runs.find((r) => `fig4:${r.label}` === DEFAULT_PRESET_RUN)!;
+    assert.deepStrictEqual(plan.config, { ...base.config, seed: 3, data: { ...base.config.data, steps: 7, batchSize: 8 }, optimizer: { ...base.config.optimizer, warmupEpochs: 0 } });
+    assert.strictEqual(plan.runDir, path.resolve('x/y'));
+    assert.deepStrictEqual(plan.source, { name: 'fashion-mnist' });
+    assert.strictEqual(plan.probe?.trainImages, 128);
+    const cifar = trainPlan({ dataset: 'cifar10', epochs: 2, 'no-probe': true });
+    assert.strictEqual(cifar.config.data!.dataset, 'cifar10');
+    assert.strictEqual(cifar.config.data!.views, undefined, "the dataset's default views apply");
+    assert.deepStrictEqual([cifar.config.data!.epochs, cifar.config.data!.steps, cifar.probe], [2, undefined, null]);
+    assert.strictEqual(cifar.runDir, path.resolve('runs/fig4-simultaneous-cbe-noise-cpu'));
+  });
+
+  it('reproduce --show prints the preset as JSON with the overrides; --list names every figure', async () => {
+    const r = await cli('reproduce', 'fig10', '--scale', 'paper', '--seeds', '0,1', '--steps', '50', '--show');
+    assert.strictEqual(r.status, 0);
+    const shown = JSON.parse(r.stdout);
+    assert.deepStrictEqual(shown.seeds, [0, 1]);
+    assert.ok(shown.runs.every((x: { config: { data: { steps: number; batchSize: number } } }) => x.config.data.steps === 50 && x.config.data.batchSize === 2048));
+    const list = await cli('reproduce', '--list', '--scale', 'smoke');
+    for (const f of ['fig4', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
+  });
+
+  describe('on Fashion-MNIST', () => {
+    before(function () {
+      if (!fs.existsSync(path.join(FASHION_MNIST_SYSTEM_DIR, 'train-images-idx3-ubyte.gz'))) this.skip();
+    });
+
+    it('train (smoke) trains, probes and prints the per-block accuracy table; probe and resume work on its folder', async () => {
+      const runDir = path.join(tempDir(), 'run');
+      const r = await cli('train', '--scale', 'smoke', '--out', runDir, '--no-knn');
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.match(r.stdout, /top-1 accuracy \(%\) per block on fashion-mnist\/train:validation-part \(after 4 steps\)/);
+      assert.match(r.stdout, /\| features \| probe +\| block 1 \| block 2 \| block 3 \| block 4 \|/);
+      assert.match(r.stdout, /\| head +\| linear \|/);
+      assert.match(r.stdout, /\| gsp +\| linear \|/);
+      assert.match(r.stderr, /4\/4 100% .* img\/s \| loss b1 \S+ b2 \S+ b3 \S+ b4 \S+/);
+      assert.strictEqual(readProbeRows(runDir).length, 8);
+
+      const again = await cli('train', '--scale', 'smoke', '--out', runDir);
+      assert.strictEqual(again.status, 2);
+      assert.match(again.stderr, /already holds a run; continue it with 'blockwise-ssl resume/);
+
+      const probe = await cli('probe', runDir, '--eval-dataset', 'fashion-mnist-test', '--features', 'gsp', '--scale', 'smoke');
+      assert.strictEqual(probe.status, 0, probe.stderr);
+      assert.match(probe.stdout, /per block on fashion-mnist\/test/);
+      assert.deepStrictEqual(readProbeRows(runDir).slice(8).map((x) => `${x.features} ${x.probe} ${x.block}`), [
+        'gsp linear 1', 'gsp linear 2', 'gsp linear 3', 'gsp linear 4', 'gsp knn 1', 'gsp knn 2', 'gsp knn 3', 'gsp knn 4',
+      ]);
+
+      const resume = await cli('resume', runDir, '--no-probe');
+      assert.strictEqual(resume.status, 0, resume.stderr);
+      assert.match(resume.stderr, /run complete: 4 of 4 steps/);
+    });
+
+    it('reproduce (smoke) runs a figure and prints one table per representation and probe, and the paper finding', async () => {
+      const out = tempDir();
+      const r = await cli('reproduce', 'fig14', '--scale', 'smoke', '--out', out);
+      assert.strictEqual(r.status, 0, r.stderr);
+      for (const lr of ['0.1', '0.3', '1']) assert.ok(r.stdout.includes(`linear-lr${lr} probe on head features:`), r.stdout);
+      assert.match(r.stdout, /\| simultaneous-cbe-noise \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \| +[\d.]+ \|/);
+      assert.match(r.stdout, /the paper: The probe's learning rate has minimal effect/);
+      assert.ok(fs.existsSync(path.join(out, 'results.csv')));
+    });
+  });
+});
