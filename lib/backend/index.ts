@@ -13,3 +13,7 @@ export { CUDA_REQUIREMENT, TensorflowPackage, installHint, visibleCudaGpus } fro
 export { registerGradients } from './register-gradients';
 export { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from './wasm-training-kernels';
 export { Conv2DGeometry, conv2dFilterGradient, conv2dInputGradient } from './conv2d-gradients';
+export { NATIVE_BACKEND, NativeBackend, NativeBackendOptions, registerNativeBackend } from './native-backend';
+export { loadNativeAddon } from './native-addon';
+export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BatchNormTrainResult, batchNormTrain, registerBatchNormTrain } from './native-batch-norm';
+export { RELU_GRAD, registerFusedGradients } from './native-gradients';

@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { activate, Attempt } from './attempt';
 import { registerGradients } from './register-gradients';
+import { NATIVE_BACKEND, registerNativeBackend } from './native-backend';
+import { registerFusedGradients } from './native-gradients';
 import { tryTensorflowPackage } from './tensorflow-node';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
 
@@ -10,10 +12,12 @@ import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-train
  * The compute backends, best first:
  * - `tensorflow-gpu`: `@tensorflow/tfjs-node-gpu`, libtensorflow on a CUDA GPU (the paper-scale runs);
  * - `tensorflow`: `@tensorflow/tfjs-node`, libtensorflow on the CPU;
+ * - `native`: this package's C++ addon (oneDNN convolutions, fused batch norm) over the cpu backend's storage,
+ *   built at install when g++ and libdnnl-dev are present (the fast CPU route);
  * - `wasm`: `@tensorflow/tfjs-backend-wasm` (XNNPACK, SIMD) with our training kernels (CPU-scale runs);
  * - `cpu`: `@tensorflow/tfjs-backend-cpu`, plain JavaScript, the reference the others are tested against.
  */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Environment variable that forces a backend (one of BACKEND_NAMES, or `auto`). */
@@ -45,7 +49,7 @@ export interface InitBackendOptions {
   log?: (line: string) => void;
 }
 
-const TFJS_NAME: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TFJS_NAME: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', native: NATIVE_BACKEND, wasm: 'wasm', cpu: 'cpu' };
 
 async function tryWasm(): Promise<Attempt> {
   registerWasmTrainingKernels();
@@ -59,6 +63,14 @@ async function tryWasm(): Promise<Attempt> {
   };
 }
 
+async function tryNative(): Promise<Attempt> {
+  const { registered, reason } = registerNativeBackend();
+  if (!registered) return { ok: false, reason: `native: ${reason}` };
+  const failure = await activate(NATIVE_BACKEND);
+  if (failure !== null) return { ok: false, reason: `native: ${failure}` };
+  return { ok: true, detail: `blockwise-ssl C++ addon (oneDNN convolutions and matmul, fused batch norm), ${reason}` };
+}
+
 async function tryCpu(): Promise<Attempt> {
   const failure = await activate('cpu');
   return failure === null ? { ok: true, detail: '@tensorflow/tfjs-backend-cpu (plain JavaScript)' } : { ok: false, reason: `cpu: ${failure}` };
@@ -67,6 +79,7 @@ async function tryCpu(): Promise<Attempt> {
 const TRY: Record<BackendName, () => Promise<Attempt>> = {
   'tensorflow-gpu': () => tryTensorflowPackage('@tensorflow/tfjs-node-gpu'),
   tensorflow: () => tryTensorflowPackage('@tensorflow/tfjs-node'),
+  native: tryNative,
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -126,6 +139,7 @@ async function initOnce(options: InitBackendOptions): Promise<BackendReport> {
   }
   // After the choice: the @tensorflow/tfjs that tfjs-node loads may have registered them already (then a no-op).
   await registerGradients();
+  registerFusedGradients();
   options.log?.(describeBackend(report));
   current = report;
   return report;

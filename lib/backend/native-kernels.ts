@@ -20,8 +20,18 @@ function values(backend: NativeBackend, t: tf.TensorInfo): Float32Array {
 /** Inputs that hold int32 indices rather than float32 data, by kernel. */
 const INDEX_INPUTS: Readonly<Record<string, string>> = { [tf.GatherV2]: 'indices' };
 
-function supportedDtypes(kernelName: string, inputs: Inputs): boolean {
-  return Object.entries(inputs).every(([name, t]) => t.dtype === (INDEX_INPUTS[kernelName] === name ? 'int32' : 'float32'));
+/**
+ * Whether the native kernel can read the inputs in place: float32 data in Float32Arrays (int32 indices in
+ * Int32Arrays). The dtype alone does not tell: the cpu backend's Cast from int32 or bool to float32 relabels
+ * the same Int32Array / Uint8Array without converting it.
+ */
+function supportedDtypes(kernelName: string, inputs: Inputs, backend: NativeBackend): boolean {
+  return Object.entries(inputs).every(([name, t]) => {
+    const index = INDEX_INPUTS[kernelName] === name;
+    if (t.dtype !== (index ? 'int32' : 'float32')) return false;
+    const v = backend.data.get(t.dataId).values;
+    return index ? v instanceof Int32Array : v instanceof Float32Array;
+  });
 }
 
 function conv2dGeometry(info: tf.backend_util.Conv2DInfo): number[] {
@@ -208,7 +218,7 @@ export function nativeKernelConfig(cpuKernel: tf.KernelConfig, backendName: stri
   const kernelFunc: tf.KernelFunc = (args) => {
     const backend = args.backend as NativeBackend;
     const inputs = args.inputs as Inputs;
-    if (supportedDtypes(cpuKernel.kernelName, inputs)) {
+    if (supportedDtypes(cpuKernel.kernelName, inputs, backend)) {
       const r = native(inputs, args.attrs ?? {}, backend, addon);
       if (r !== null) return r;
     }

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { execFile } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_ENV, BackendReport, describeBackend, initBackend, visibleCudaGpus } from '../../lib/backend';
+import { BACKEND_ENV, BackendReport, describeBackend, initBackend, registerNativeBackend, visibleCudaGpus } from '../../lib/backend';
 
 function installed(pkg: string): boolean {
   try {
@@ -45,17 +45,19 @@ describe('backend: initBackend', () => {
   it('on its own picks the best backend that loads and says why each better one was skipped', async () => {
     const report = await reportOfFreshProcess();
     assert.strictEqual(report.chosenBy, 'auto');
-    const order = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+    const order = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
     assert.deepStrictEqual(
       report.skipped.map((s) => s.backend),
       order.slice(0, order.indexOf(report.backend)),
     );
     for (const s of report.skipped) assert.ok(s.reason.length > 0, `${s.backend} has no reason`);
     if (!installed('@tensorflow/tfjs-node-gpu') && !installed('@tensorflow/tfjs-node')) {
-      assert.strictEqual(report.backend, 'wasm');
+      const nativeBuilt = registerNativeBackend().registered;
+      assert.strictEqual(report.backend, nativeBuilt ? 'native' : 'wasm');
       assert.match(report.skipped[0].reason, /^@tensorflow\/tfjs-node-gpu: not installed \(npm install @tensorflow\/tfjs-node-gpu@4\.22\.0; needs .*CUDA 11\.2 \+ cuDNN 8\.1\)$/);
       assert.match(report.skipped[1].reason, /^@tensorflow\/tfjs-node: not installed \(npm install @tensorflow\/tfjs-node@4\.22\.0\)$/);
-      assert.match(report.detail, /SIMD.*Conv2DBackpropFilter/);
+      assert.match(report.detail, nativeBuilt ? /oneDNN/ : /SIMD.*Conv2DBackpropFilter/);
+      if (!nativeBuilt) assert.match(report.skipped[2].reason, /^native: cannot load /);
     }
     assert.match(describeBackend(report), new RegExp(`^backend ${report.backend} \\(auto\\): `));
   });
@@ -73,8 +75,8 @@ describe('backend: initBackend', () => {
     assert.strictEqual(cpu.backend, 'cpu');
     assert.strictEqual(cpu.chosenBy, 'option');
     assert.strictEqual(tf.getBackend(), 'cpu');
-    assert.deepStrictEqual(cpu.skipped.map((s) => s.backend), ['tensorflow-gpu', 'tensorflow', 'wasm']);
-    assert.match(cpu.skipped[2].reason, /not tried: the initBackend option forces cpu/);
+    assert.deepStrictEqual(cpu.skipped.map((s) => s.backend), ['tensorflow-gpu', 'tensorflow', 'native', 'wasm']);
+    assert.match(cpu.skipped[3].reason, /not tried: the initBackend option forces cpu/);
     assert.deepStrictEqual(lines, [describeBackend(cpu)]);
     assert.strictEqual(await initBackend({ backend: 'cpu' }), cpu);
   });
@@ -88,7 +90,7 @@ describe('backend: initBackend', () => {
       assert.strictEqual(cpu.backend, 'cpu');
       assert.strictEqual(cpu.chosenBy, 'environment');
       process.env[BACKEND_ENV] = 'webgl';
-      await assert.rejects(initBackend(), /BLOCKWISE_BACKEND is 'webgl'.*tensorflow-gpu, tensorflow, wasm, cpu/);
+      await assert.rejects(initBackend(), /BLOCKWISE_BACKEND is 'webgl'.*tensorflow-gpu, tensorflow, native, wasm, cpu/);
     } finally {
       if (saved === undefined) delete process.env[BACKEND_ENV];
       else process.env[BACKEND_ENV] = saved;
