@@ -78,7 +78,7 @@ export function blockAccuracyFigure(series: readonly BlockAccuracySeries[], opti
       xaxis: { title: { text: 'block' }, tickvals, ticktext: tickvals.map(String) },
       yaxis: { title: { text: yTitle } },
       width: 760,
-      height: 480,
+      height: Math.max(480, 180 + 22 * data.length + 10 * series.length), // room for the legend, one entry per trace
     },
   };
 }
