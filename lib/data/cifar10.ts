@@ -73,9 +73,9 @@ export async function loadCifar10(split: 'train' | 'test', { dir = cifar10Binary
   return new InMemoryImageDataset(`cifar10/${split}`, images, labels, [32, 32, 3], CIFAR10_CLASSES);
 }
 
-/** Places where the CIFAR-10 JPEG training tarball is looked for: the data folder, then a `shared/` folder beside the checkout. */
+/** Places where the CIFAR-10 JPEG training tarball is looked for: the data folder, then a `shared/` folder beside the checkout (found from the compiled file, dist/lib/data, not from the working folder, which is notebooks/ in a notebook). */
 export function cifar10JpegCandidates(): string[] {
-  return [path.join(dataRoot(), 'cifar10-jpg-train.tar.gz'), path.resolve('..', 'shared', 'datasets', 'cifar10-jpg-train.tar.gz')];
+  return [path.join(dataRoot(), 'cifar10-jpg-train.tar.gz'), path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'cifar10-jpg-train.tar.gz')];
 }
 
 /**
