@@ -195,7 +195,12 @@ export async function probeRun(runDir: string, settings: ProbeSettings, options:
 
 /** The rows of a run's `probes.csv`, typed. */
 export function readProbeRows(runDir: string): ProbeRow[] {
-  return readTableRows(runPaths(runDir).probes).map((r) => ({
+  return readTableRows(runPaths(runDir).probes).map(parseProbeRow);
+}
+
+/** One CSV row (column name -> text) of `probes.csv` or `results.csv` as a typed `ProbeRow`. */
+export function parseProbeRow(r: Record<string, string>): ProbeRow {
+  return {
     run: r.run,
     method: r.method as TrainMethod,
     block: Number(r.block),
@@ -206,5 +211,5 @@ export function readProbeRows(runDir: string): ProbeRow[] {
     seed: Number(r.seed),
     steps: Number(r.steps),
     dataset: r.dataset,
-  }));
+  };
 }

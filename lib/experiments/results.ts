@@ -3,7 +3,7 @@ import { FeatureKind } from '../eval/features';
 import { appendTableRows } from '../train/run-folder';
 import { readTableRows } from './csv';
 import { FigureId, PaperAccuracy } from './preset';
-import { ProbeRow } from './probe-run';
+import { ProbeRow, parseProbeRow } from './probe-run';
 
 /** A row of an experiment's `results.csv`: a probe row with its figure. */
 export interface ResultRow extends ProbeRow {
@@ -24,19 +24,7 @@ export function writeResults(file: string, rows: readonly ResultRow[]): void {
 
 /** The rows of a `results.csv`, typed. */
 export function readResults(file: string): ResultRow[] {
-  return readTableRows(file).map((r) => ({
-    figure: r.figure as FigureId,
-    run: r.run,
-    method: r.method as ResultRow['method'],
-    block: Number(r.block),
-    features: r.features as FeatureKind,
-    probe: r.probe,
-    top1: Number(r.top1),
-    top5: r.top5 === '' ? null : Number(r.top5),
-    seed: Number(r.seed),
-    steps: Number(r.steps),
-    dataset: r.dataset,
-  }));
+  return readTableRows(file).map((r) => ({ figure: r.figure as FigureId, ...parseProbeRow(r) }));
 }
 
 /** One run's accuracy per block over seeds (in %), with the paper's numbers: the shape of the plots' `BlockAccuracySeries`. */
