@@ -120,7 +120,7 @@ export async function blockCorrelationStatistics(
 }
 
 /** `values` itself when it has at most `max` entries, else `max` of them drawn without replacement, in their original order. */
-function plotSubset(values: Float32Array, max: number, rng: Rng): Float32Array {
+export function plotSubset(values: Float32Array, max: number, rng: Rng): Float32Array {
   if (values.length <= max) return values;
   const picked = shuffledIndices(values.length, rng).subarray(0, max).sort();
   return Float32Array.from(picked, (k) => values[k]);

@@ -1,4 +1,4 @@
-/** Experiments: one typed preset per figure of the paper at smoke / cpu / paper scale, probes of a run, and the experiment runner. */
+/** Experiments: one typed preset per figure of the paper at smoke / cpu / paper scale, probes of a run, the experiment runner, and saved results (collect, load). */
 export * from './preset';
 export * from './dataset-source';
 export * from './yielding-dataset';
@@ -12,3 +12,5 @@ export * from './run-statistics';
 export * from './untrained-run';
 export * from './results';
 export * from './run-experiment';
+export * from './load-experiment';
+export * from './collect-experiment';
