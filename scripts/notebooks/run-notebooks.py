@@ -2,6 +2,7 @@
 """Executes notebooks headlessly with the repository's blockwise-ssl kernel and checks what they produce.
 
     /usr/bin/python3 scripts/notebooks/run-notebooks.py [NOTEBOOK ...] [--scale smoke|cpu|paper] [--out DIR] [--html]
+                                                        [--gallery DIR]
 
 Runs every notebooks/*.ipynb by default. The scale reaches the notebooks as BLOCKWISE_SCALE (the kernel inherits
 the environment; default: BLOCKWISE_SCALE if set, else smoke). For each notebook:
@@ -11,11 +12,17 @@ the environment; default: BLOCKWISE_SCALE if set, else smoke). For each notebook
   output whose metadata names it); where chromium is installed it must carry its PNG fallback too;
 - the executed copy goes to OUT/<name>.ipynb (also when it failed), each figure's PNG to OUT/<name>/<figure>.png,
   and with --html an HTML export (showing the PNGs) to OUT/<name>.html.
+With --gallery DIR (cpu or paper scale) only notebooks whose saved results exist run, so nothing trains: those of
+RESULTS/<scale>/<experiment>/ (RESULTS: BLOCKWISE_RESULTS, default results/; the experiment is the notebook metadata's
+`blockwise_ssl.experiment`; its preset.json must be at that scale), with BLOCKWISE_RETRAIN unset; each figure's PNG of
+a notebook that passed goes to DIR/<name>-<n>.png (n: 1, 2, ... in display order), replacing the earlier ones. The
+README's gallery comes from `--scale cpu --gallery docs/figures`.
 Exits 1 when any notebook failed, 2 on bad arguments or when Jupyter is missing.
 Needs Debian's jupyter-nbconvert and jupyter-client (nbclient, nbformat) on /usr/bin/python3.
 """
 import argparse
 import base64
+import json
 import os
 import re
 import sys
@@ -50,13 +57,29 @@ def main():
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     chromium = chromium_for_png()
+    results_root = None
+    if args.gallery:
+        if args.scale == "smoke" or chromium is None:
+            print("run-notebooks: --gallery needs --scale cpu or paper (smoke results are never saved) and chromium for "
+                  "the PNGs", file=sys.stderr)
+            return 2
+        results_root = Path(os.environ.get("BLOCKWISE_RESULTS") or ROOT / "results").resolve()
+        os.environ["BLOCKWISE_RESULTS"] = str(results_root)
+        os.environ.pop("BLOCKWISE_RETRAIN", None)
     print(f"run-notebooks: {len(notebooks)} notebook(s) at scale '{args.scale}', kernel '{KERNEL_NAME}', "
           f"PNG fallback {'required (chromium at ' + chromium + ')' if chromium else 'not checked (no chromium or BLOCKWISE_PLOT_PNG=0)'}")
 
     failed = []
+    skipped = []
     for path in notebooks:
         start = time.monotonic()
         nb = nbformat.read(str(path), as_version=4)
+        if results_root is not None:
+            unsaved = no_saved_results(nb, results_root, args.scale)
+            if unsaved:
+                skipped.append(path.name)
+                print(f"skip {path.name}: {unsaved}")
+                continue
         current = {"index": None}
         client = NotebookClient(
             nb,
@@ -84,7 +107,11 @@ def main():
                 print(indent(p))
         else:
             print(f"ok   {path.name} ({seconds:.1f} s, {len(saved)} figure PNG(s) in {out / path.stem})")
-    print(f"run-notebooks: {len(notebooks) - len(failed)} passed, {len(failed)} failed; executed copies in {out}")
+            if args.gallery:
+                for target in save_gallery_pngs(nb, Path(args.gallery).resolve(), path.stem):
+                    print(f"     {target}")
+    print(f"run-notebooks: {len(notebooks) - len(failed) - len(skipped)} passed, {len(failed)} failed"
+          f"{f', {len(skipped)} skipped (no saved results)' if skipped else ''}; executed copies in {out}")
     return 1 if failed else 0
 
 
@@ -95,6 +122,8 @@ def parse_args():
     parser.add_argument("--out", default=str(ROOT / ".nb-out"), help="folder for the executed copies (default .nb-out)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds a cell may run (default 1800)")
     parser.add_argument("--html", action="store_true", help="also export each executed notebook to HTML")
+    parser.add_argument("--gallery", metavar="DIR", help="run only notebooks with saved results (cpu / paper scale) and "
+                        "write their figures' PNGs to DIR/<notebook>-<n>.png")
     return parser.parse_args()
 
 
@@ -172,6 +201,38 @@ def save_pngs(nb, folder):
         stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or f"figure-{i + 1}"
         target = folder / f"{stem}.png"
         target.write_bytes(base64.b64decode(o.data["image/png"]))
+        written.append(target)
+    return written
+
+
+def no_saved_results(nb, results_root, scale):
+    """Why the notebook has no saved results at `scale` under results_root (nothing to show without training), or None."""
+    experiment = nb.metadata.get("blockwise_ssl", {}).get("experiment")
+    if not experiment:
+        return "its metadata names no experiment (blockwise_ssl.experiment)"
+    folder = results_root / scale / experiment
+    if not (folder / "results.csv").exists():
+        return f"no {folder / 'results.csv'}"
+    try:
+        saved_scale = json.loads((folder / "preset.json").read_text(encoding="utf-8")).get("scale")
+    except (OSError, ValueError) as err:
+        return f"{folder / 'preset.json'} cannot be read ({err})"
+    if saved_scale != scale:
+        return f"{folder / 'preset.json'} is a {saved_scale}-scale preset, not {scale}"
+    return None
+
+
+def save_gallery_pngs(nb, folder, stem):
+    """Writes the notebook's figure PNGs to folder/<stem>-<n>.png (n from 1, display order), removing its earlier ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{stem}-*.png"):
+        if re.fullmatch(rf"{re.escape(stem)}-\d+\.png", old.name):
+            old.unlink()
+    pngs = [o.data["image/png"] for _, o in figure_outputs(nb) if "image/png" in o.data]
+    written = []
+    for n, data in enumerate(pngs, start=1):
+        target = folder / f"{stem}-{n}.png"
+        target.write_bytes(base64.b64decode(data))
         written.append(target)
     return written
 
