@@ -46,10 +46,27 @@ export interface RunRecipe {
   optimizer?: Partial<OptimizerConfig>;
 }
 
+/**
+ * How many times the scale's schedule a run of `recipe` trains for: once per trained block for sequential runs, once
+ * otherwise. The paper's footnote 5 ("the training procedure for both sequential blockwise and simultaneous blockwise
+ * training is equivalent when only the first block is trained") means each block of a sequential run gets the whole
+ * schedule, not a quarter of it; `trainingPlan` splits a run's steps equally over its blocks.
+ */
+export function schedulesPerRun(s: ScaleSettings, recipe: RunRecipe): number {
+  if (recipe.method !== 'sequential') return 1;
+  // Blocks loaded from another run (`init`) are left out of the trained blocks by default, as in `resolveTrainConfig`.
+  return recipe.trainBlocks?.length ?? (recipe.partition?.length ?? s.backbone.blocksPerStage.length) - (recipe.init?.blocks.length ?? 0);
+}
+
 /** The training config of `recipe` at a scale: the scale's backbone, widths, schedule and views, the recipe's method and parts. */
 export function runConfig(s: ScaleSettings, recipe: RunRecipe): TrainConfig {
   const head = recipe.head ?? (recipe.method === 'end-to-end' ? 'gsp' : 'cbe');
   const noise = recipe.noise ?? 0;
+  const times = schedulesPerRun(s, recipe);
+  const schedule: Partial<DataConfig> = {
+    ...(s.data.epochs !== undefined ? { epochs: s.data.epochs * times } : {}),
+    ...(s.data.steps !== undefined ? { steps: s.data.steps * times } : {}),
+  };
   return {
     method: recipe.method,
     model: {
@@ -61,7 +78,7 @@ export function runConfig(s: ScaleSettings, recipe: RunRecipe): TrainConfig {
     },
     loss: recipe.loss ?? (recipe.method === 'supervised-blockwise' ? { kind: 'cross-entropy' } : { kind: 'barlow-twins', lambda: 0.0051 }),
     optimizer: { ...s.optimizer, ...recipe.optimizer },
-    data: { dataset: s.dataset.name, ...s.data, ...(recipe.views ? { views: recipe.views } : {}), ...recipe.data },
+    data: { dataset: s.dataset.name, ...s.data, ...schedule, ...(recipe.views ? { views: recipe.views } : {}), ...recipe.data },
     ...(recipe.trainBlocks ? { trainBlocks: recipe.trainBlocks } : {}),
     ...(recipe.init ? { init: recipe.init } : {}),
     checkpoint: s.checkpoint,

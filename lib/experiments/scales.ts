@@ -94,17 +94,15 @@ function paperSettings(): ScaleSettings {
  * block per stage, widths 16-128), views of 16x16, heads of 128 (the LSP bins per block are then 8, 4, 2, 1, as the
  * paper's 2048 over 256-2048 channels), projectors 256-256-256, batch 128.
  *
- * Step times measured 2026-11-25 on this 2-core machine with the backend `initBackend()` picks here (wasm: XNNPACK,
- * SIMD, 1 thread), in CPU seconds per step (the wall time of an unloaded core; other jobs shared the machine), batch
- * 128, first step excluded:
- *   simultaneous, CbE 128 + noise 0.25: 2.3-2.6 s (the CbE head of block 1 dominates) | CbE 3x3: 2.4 s | 5x5: 3.7 s |
- *   grouped CbE (4 groups): 3.0 s | simultaneous, LSP: 1.5 s | supervised blockwise, LSP: 1.3 s | end-to-end: 1.0 s |
- *   sequential, LSP: 0.6 s while block 1 trains, 0.3-0.4 s for blocks 2-4 (frozen lower blocks run without gradients) |
- *   random-feature (one block on frozen random blocks): 0.4 s.
- * One epoch is 421 steps of 128 on the 54,000 training images: 16-18 minutes for a simultaneous CbE run (26 for CbE
- * 5x5), 2-11 minutes for the others; probes add about a minute per run (measured: 63 s). So `CPU_EPOCHS` = 1 keeps
- * runs in 5-20 minutes and the largest figures (Fig. 4: 8 trained runs, ~75 minutes; the noise ablation: 4 CbE runs,
- * ~75 minutes; Fig. 12: ~70 minutes) within a 3-hour session.
+ * Step times measured 2026-11-30 on this 2-core machine with the native backend (oneDNN, 2 OpenMP threads), batch 128,
+ * in seconds per step: simultaneous, CbE 128 + noise 0.25: 0.21 (the CbE head of block 1 dominates) | simultaneous,
+ * LSP: 0.17 | supervised blockwise, LSP: 0.17 | simultaneous, GSP: 0.12-0.15 | CbE + L2: 0.16 | blocks 1+2 merged: 0.14 |
+ * end-to-end: 0.08 | sequential, LSP: 0.10 while block 1 trains, 0.055 for the later blocks | random-feature: 0.06.
+ * Two runs side by side with one thread each train 1.4x more images per second in all than one run with two threads.
+ * One epoch is 421 steps of 128 on the 54,000 training images: 90 s for a simultaneous CbE run; a sequential run
+ * trains every block for the whole schedule (`schedulesPerRun`), about 110 s per epoch. Probes take about 30 s per
+ * run. `CPU_EPOCHS` = 2 keeps Fig. 4 (9 runs) at about 25 minutes per seed, so the CPU-scale figures fit in a 3-hour
+ * session with three seeds for the main claims.
  */
 function cpuSettings(): ScaleSettings {
   return {
@@ -131,15 +129,15 @@ function cpuSettings(): ScaleSettings {
     statistics: { batchSize: 256, batches: 8, maxPlotValues: 20000, seed: 0 },
     seeds: [0],
     notes: 'CPU scale: Fashion-MNIST, a narrow CIFAR-stem ResNet (one basic block per stage, widths 16-128) seen through 16x16 ' +
-      'views, heads 128 wide, projectors 256-256-256, batch 128, about one epoch per run, LARS with a 0.1-epoch warm-up. ' +
+      'views, heads 128 wide, projectors 256-256-256, batch 128, two epochs per run (per block for sequential runs), LARS with a 0.1-epoch warm-up. ' +
       'Probes train on 10,000 training images (features computed once, standardised, 30 epochs) and are scored on the ' +
       '6,000 held-out ones; head features come with the raw GSP block features and a random-network baseline, since a ' +
       'random CbE head alone already probes well at this scale.',
   };
 }
 
-/** Epochs of a CPU-scale run: one epoch keeps the simultaneous CbE run at 16-18 minutes (see `cpuSettings`). */
-export const CPU_EPOCHS = 1;
+/** Epochs of a CPU-scale run (per block for sequential runs): two keep a simultaneous CbE run at 3 minutes (see `cpuSettings`). */
+export const CPU_EPOCHS = 2;
 
 /** A tiny model for a handful of steps: checks that a figure's pipeline runs, in seconds. */
 function smokeSettings(): ScaleSettings {

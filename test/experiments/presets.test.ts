@@ -45,7 +45,9 @@ describe('experiments/presets', () => {
         const c = resolveTrainConfig(r.config, infoOf(p.dataset));
         assert.deepStrictEqual(c.model.backbone, { ...RESNET50_BACKBONE, inChannels: 3 }, what);
         assert.strictEqual(c.data.batchSize, cifar ? 128 : 2048, what);
-        assert.strictEqual(c.data.epochs, cifar ? 1000 : 300, what);
+        // Footnote 5: each block of a sequential run trains for the whole schedule.
+        const blocks = c.method === 'sequential' ? c.trainBlocks.length : 1;
+        assert.strictEqual(c.data.epochs, (cifar ? 1000 : 300) * blocks, what);
         assert.strictEqual(c.data.steps, undefined, what);
         assert.strictEqual(c.optimizer.baseLr, cifar ? 0.01 : 0.2, what);
         assert.deepStrictEqual(
@@ -100,6 +102,11 @@ describe('experiments/presets', () => {
     assert.deepStrictEqual(resolved('fig7', 'merged-b1-b2').model.partition, [[0, 1], [2], [3]]);
     assert.deepStrictEqual(resolved('fig7', 'e2e-first-block-sequential').init, { run: 'end-to-end', blocks: [0] });
     assert.deepStrictEqual(resolved('fig7', 'e2e-first-block-sequential').trainBlocks, [1, 2, 3]);
+    // Sequential runs train each block for the whole schedule (footnote 5: sequential and simultaneous training are
+    // the same procedure when only the first block trains), so every phase is as long as a simultaneous run.
+    assert.deepStrictEqual([resolved('fig4', 'sequential-lsp').data.epochs, resolved('fig4', 'simultaneous-lsp').data.epochs], [1200, 300]);
+    assert.strictEqual(resolved('fig7', 'e2e-first-block-sequential').data.epochs, 900);
+    assert.deepStrictEqual([preset('fig4', 'smoke').runs.find((r) => r.label === 'sequential-lsp')!.config.data!.steps, preset('fig4', 'smoke').runs[0].config.data!.steps], [16, 4]);
     assert.deepStrictEqual(
       resolved('fig9', 'adjusted-targets').loss.map((l) => (l.kind === 'barlow-twins' ? l.invarianceTarget : null)),
       [0.6, 0.75, 0.9, 1.0],
@@ -119,7 +126,7 @@ describe('experiments/presets', () => {
     assert.strictEqual(preset('fig4', 'paper').evalDataset?.name, 'imagenet-val');
   });
 
-  it('cpu scale: Fashion-MNIST (CIFAR-10 for Fig. 16), narrow CIFAR-stem ResNet, about one epoch, both feature kinds and kNN', () => {
+  it('cpu scale: Fashion-MNIST (CIFAR-10 for Fig. 16), narrow CIFAR-stem ResNet, two epochs (per block when sequential), both feature kinds and kNN', () => {
     for (const figure of FIGURE_IDS) {
       const p = preset(figure, 'cpu');
       assert.strictEqual(p.dataset.name, figure === 'fig16' ? 'cifar10-jpg' : 'fashion-mnist');
@@ -129,7 +136,7 @@ describe('experiments/presets', () => {
         const c = resolveTrainConfig(r.config, infoOf(p.dataset));
         assert.strictEqual(c.model.backbone.stem, 'cifar');
         assert.deepStrictEqual(c.model.backbone.widths, [16, 32, 64, 128]);
-        assert.strictEqual(c.data.epochs, 1);
+        assert.strictEqual(c.data.epochs, c.method === 'sequential' ? 2 * c.trainBlocks.length : 2, `${figure} ${r.label}`);
         assert.strictEqual(c.data.batchSize, 128);
       }
     }
