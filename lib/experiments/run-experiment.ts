@@ -26,6 +26,8 @@ export type ExperimentEvent =
       count: number;
       /** Training from scratch, resuming a stopped run, reusing a completed one, or writing an untrained one. */
       action: 'train' | 'resume' | 'reuse' | 'untrained';
+      /** The run folder of another experiment this run was copied from (`shareRunsFrom`). */
+      sharedFrom?: string;
     }
   | { type: 'step'; label: string; seed: number; step: StepEvent }
   | { type: 'checkpoint'; label: string; seed: number; checkpoint: CheckpointEvent }
@@ -53,6 +55,13 @@ export interface ExperimentOptions {
   dataset?: ImageDataset;
   /** The images probes are scored on, instead of loading `preset.evalDataset`. */
   evalDataset?: ImageDataset | null;
+  /**
+   * Other experiments' folders (e.g. `runs/fig4-cpu`) whose completed runs this one reuses: before training a run,
+   * a completed run there with the same seed and the same resolved training config (Fig. 7's sequential LSP run is
+   * Fig. 4's, for instance) is copied into this experiment's folder, probes and all, instead of being trained again.
+   * Searched in order, when the run is reached, so a folder another process is filling counts as far as it has got.
+   */
+  shareRunsFrom?: string[];
 }
 
 /** One run of an experiment as it ended. */
@@ -136,18 +145,56 @@ function firstDifference(a: unknown, b: unknown, at = ''): string | null {
   return null;
 }
 
-/** Checks that a stored run was trained with `config`; the stored `init.step` (filled in at the start) is not compared. */
-function checkStoredConfig(runDir: string, config: TrainConfig, dataset: ImageDataset): void {
+/** Where the config stored in `runDir` first differs from `config` resolved on `dataset`, or null; the stored `init.step` (filled in at the start) is not compared. */
+function storedConfigDifference(runDir: string, config: TrainConfig, dataset: ImageDataset): string | null {
   const stored = JSON.parse(JSON.stringify(readRunConfig(runDir)));
   if (stored.init) delete stored.init.step;
   const name = config.data?.dataset ?? dataset.name;
   const fresh = JSON.parse(
     JSON.stringify(resolveTrainConfig({ ...config, data: { ...config.data, dataset: name } }, { name, imageShape: dataset.imageShape, numClasses: dataset.classNames.length })),
   );
-  const diff = firstDifference(stored, fresh);
+  return firstDifference(stored, fresh);
+}
+
+/** Checks that a stored run was trained with `config`. */
+function checkStoredConfig(runDir: string, config: TrainConfig, dataset: ImageDataset): void {
+  const diff = storedConfigDifference(runDir, config, dataset);
   if (diff !== null) {
     throw new Error(`runExperiment: ${runDir} holds a run trained with another config (they differ at ${diff}); remove the folder or choose another outDir`);
   }
+}
+
+/** The run folders of an experiment folder: `<label>/` and `<label>/seed-<s>/` holding a `config.json`. */
+function experimentRunDirs(experimentDir: string): string[] {
+  if (!fs.existsSync(experimentDir)) return [];
+  const dirs: string[] = [];
+  for (const label of fs.readdirSync(experimentDir, { withFileTypes: true })) {
+    if (!label.isDirectory()) continue;
+    const dir = path.join(experimentDir, label.name);
+    if (fs.existsSync(runPaths(dir).config)) dirs.push(dir);
+    for (const seed of fs.readdirSync(dir, { withFileTypes: true })) {
+      const seedDir = path.join(dir, seed.name);
+      if (seed.isDirectory() && /^seed-\d+$/.test(seed.name) && fs.existsSync(runPaths(seedDir).config)) dirs.push(seedDir);
+    }
+  }
+  return dirs;
+}
+
+/**
+ * A completed run, in one of `experimentDirs`, trained with `config` on `dataset` (seed included), or null. Runs that
+ * start from another run (`init`) and untrained runs written from a config are matched by config too.
+ */
+function findSharedRun(experimentDirs: readonly string[], config: TrainConfig, dataset: ImageDataset, exclude: string): string | null {
+  for (const experimentDir of experimentDirs) {
+    for (const dir of experimentRunDirs(path.resolve(experimentDir))) {
+      if (path.resolve(dir) === exclude) continue;
+      const status = fs.existsSync(runPaths(dir).status) ? readRunJson<RunStatus>(runPaths(dir).status) : null;
+      if (status?.state !== 'completed') continue;
+      if (config.init !== undefined) continue;
+      if (storedConfigDifference(dir, config, dataset) === null) return dir;
+    }
+  }
+  return null;
 }
 
 /** Probe rows of a run after `steps` steps on `dataset` already in its `probes.csv`, per (features, probe); later rows replace earlier ones. */
@@ -203,11 +250,14 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       const init = r.config.init && source !== undefined && p.runs.some((x) => x.label === source) ? { ...r.config.init, run: experimentRunDir(outDir, source, seed, p.seeds) } : r.config.init;
       const config: TrainConfig = { ...r.config, seed, ...(init ? { init } : {}) };
       const emit = (e: ExperimentEvent): void => options.onEvent?.(e);
+      const unstarted = !fs.existsSync(runDir) || fs.readdirSync(runDir).length === 0;
+      const shared = unstarted && options.shareRunsFrom ? findSharedRun(options.shareRunsFrom, config, dataset, runDir) : null;
+      if (shared !== null) fs.cpSync(shared, runDir, { recursive: true });
       const stored = fs.existsSync(runPaths(runDir).status) ? readRunJson<RunStatus>(runPaths(runDir).status) : null;
       const empty = !fs.existsSync(runDir) || fs.readdirSync(runDir).length === 0;
       if (!empty) checkStoredConfig(runDir, config, dataset);
       const action = r.untrained ? (empty ? 'untrained' : 'reuse') : empty ? 'train' : stored?.state === 'completed' ? 'reuse' : 'resume';
-      emit({ type: 'run-start', label: r.label, seed, runDir, index: index++, count, action });
+      emit({ type: 'run-start', label: r.label, seed, runDir, index: index++, count, action, ...(shared !== null ? { sharedFrom: shared } : {}) });
       // Where the images came from, for `resume` and `probe` from the command line (written once the folder exists).
       const recordSource = (): void => {
         if (!options.dataset && !fs.existsSync(runDatasetFile(runDir))) writeRunDatasetSource(runDir, p.dataset);

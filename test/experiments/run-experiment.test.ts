@@ -53,9 +53,11 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
     assert.strictEqual(tf.memory().numTensors, before, 'tensors leaked');
     assert.strictEqual(summary.status, 'completed');
     assert.deepStrictEqual(summary.runs.map((r) => r.label), p.runs.map((r) => r.label));
-    assert.ok(summary.runs.every((r) => r.status === 'completed' && r.steps === 4 && r.totalSteps === 4));
+    // 4 smoke steps per run; the sequential run gives each of its 4 blocks the 4 steps.
+    const stepsOf = (label: string): number => (label === 'sequential-lsp' ? 16 : 4);
+    assert.ok(summary.runs.every((r) => r.status === 'completed' && r.steps === stepsOf(r.label) && r.totalSteps === stepsOf(r.label)));
     assert.deepStrictEqual(events.filter((e) => e.type === 'run-start').map((e) => (e as { action: string }).action), Array(5).fill('train'));
-    assert.strictEqual(events.filter((e) => e.type === 'step').length, 5 * 4);
+    assert.strictEqual(events.filter((e) => e.type === 'step').length, 4 * 4 + 16);
 
     const results = readResults(summary.resultsFile);
     assert.deepStrictEqual(results, summary.results);
@@ -70,7 +72,7 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
       }
       for (const x of rows) {
         assert.ok(x.top1 >= 0 && x.top1 <= 1 && x.top5 !== null && x.top5 >= x.top1, `${r.label} block ${x.block}`);
-        assert.deepStrictEqual([x.figure, x.method, x.seed, x.steps, x.dataset], ['fig8', r.config.method, 0, 4, 'fashion-mnist/train:validation-part']);
+        assert.deepStrictEqual([x.figure, x.method, x.seed, x.steps, x.dataset], ['fig8', r.config.method, 0, stepsOf(r.label), 'fashion-mnist/train:validation-part']);
       }
       const runDir = path.join(outDir, r.label);
       assert.deepStrictEqual(readProbeRows(runDir), rows.map(({ figure: _, ...row }) => row));
@@ -99,6 +101,30 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
     assert.deepStrictEqual(readProbeRows(path.join(outDir, 'end-to-end')), first.runs[0].probes, 'probes.csv holds no duplicates');
     await assert.rejects(runExperiment(withRunOverrides(p, { data: { steps: 6 } }), { outDir, dataset }), /holds a run trained with another config \(they differ at data\.steps\)/);
     await assert.rejects(runExperiment(p, { outDir, dataset, reuse: false }), /already holds a run \(pass reuse to continue it\)/);
+  });
+
+  it("shareRunsFrom: a completed run with the same config and seed in another experiment's folder is copied, not trained", async () => {
+    const p4 = only(preset('fig4', 'smoke'), ['end-to-end', 'sequential-lsp']);
+    const dir4 = tempDir('share4');
+    const s4 = await runExperiment(p4, { outDir: dir4, dataset });
+    const p7 = only(preset('fig7', 'smoke'), ['end-to-end', 'sequential-lsp', 'merged-b1-b2']);
+    const dir7 = tempDir('share7');
+    const events: ExperimentEvent[] = [];
+    const s7 = await runExperiment(p7, { outDir: dir7, dataset, shareRunsFrom: [tempDir('empty'), dir4], onEvent: (e) => events.push(e) });
+    const starts = events.filter((e) => e.type === 'run-start') as Extract<ExperimentEvent, { type: 'run-start' }>[];
+    assert.deepStrictEqual(
+      starts.map((e) => [e.label, e.action, e.sharedFrom]),
+      [['end-to-end', 'reuse', path.join(dir4, 'end-to-end')], ['sequential-lsp', 'reuse', path.join(dir4, 'sequential-lsp')], ['merged-b1-b2', 'train', undefined]],
+    );
+    assert.deepStrictEqual(events.filter((e) => e.type === 'step' && e.label !== 'merged-b1-b2'), [], 'shared runs are not trained again');
+    const rows = (s: typeof s4, run: string) => s.results.filter((r) => r.run === run).map(({ figure, ...rest }) => rest);
+    assert.deepStrictEqual(rows(s7, 'sequential-lsp'), rows(s4, 'sequential-lsp'), 'probe rows come with the copy');
+    assert.ok(fs.existsSync(runCheckpointFile(path.join(dir7, 'end-to-end')).file));
+
+    // Another seed is another run: nothing to share.
+    const other = await runExperiment({ ...only(p7, ['end-to-end']), seeds: [1] }, { outDir: tempDir('share7-seed1'), dataset, shareRunsFrom: [dir4] });
+    assert.strictEqual(other.runs[0].steps, 4);
+    assert.notDeepStrictEqual(rows(other, 'end-to-end'), rows(s4, 'end-to-end'));
   });
 
   it('an aborted experiment stops with a checkpoint and continues where it stopped', async () => {

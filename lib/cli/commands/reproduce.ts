@@ -19,6 +19,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'seeds', kind: 'list', placeholder: '0,1,2', description: 'train every run once per seed' },
     ...SCHEDULE_OPTIONS,
     { name: 'no-reuse', kind: 'flag', description: 'fail if the folder already holds runs (default: continue them)' },
+    { name: 'share-runs', kind: 'list', placeholder: 'DIR,DIR', description: "copy completed runs with the same config and seed from other experiments' folders instead of training them" },
     { name: 'show', kind: 'flag', description: 'print the preset as JSON and exit' },
     { name: 'list', kind: 'flag', description: 'list the figures and their runs at the scale, and exit' },
     BACKEND_OPTION,
@@ -84,10 +85,14 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
       outDir,
       signal,
       reuse: !o['no-reuse'],
+      ...(o['share-runs'] !== undefined ? { shareRunsFrom: (o['share-runs'] as string[]).map((d) => path.resolve(d)) } : {}),
       onEvent: (e) => {
         switch (e.type) {
           case 'run-start':
-            bar.message(`[${e.index + 1}/${e.count}] ${e.label}${p.seeds.length > 1 ? ` seed ${e.seed}` : ''}: ${e.action} (${path.relative(process.cwd(), e.runDir) || e.runDir})`);
+            bar.message(
+              `[${e.index + 1}/${e.count}] ${e.label}${p.seeds.length > 1 ? ` seed ${e.seed}` : ''}: ${e.action} (${path.relative(process.cwd(), e.runDir) || e.runDir})` +
+                (e.sharedFrom !== undefined ? `, copied from ${path.relative(process.cwd(), e.sharedFrom) || e.sharedFrom}` : ''),
+            );
             break;
           case 'step':
             bar.update(e.step, e.label);
