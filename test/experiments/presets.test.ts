@@ -31,7 +31,7 @@ describe('experiments/presets', () => {
           if (r.config.init) assert.ok(p.runs.some((x) => x.label === r.config.init!.run), `${what}: init names an unknown run`);
           for (const s of r.probeStages ?? []) assert.ok(s >= 0 && s < resolved.model.backbone.widths.length, what);
         }
-        assert.strictEqual(p.runs.some((r) => r.untrained), scale !== 'paper' && (figure === 'fig4' || figure === 'fig6'), `${figure} ${scale}: random-init baseline`);
+        assert.strictEqual(p.runs.some((r) => r.untrained), scale !== 'paper' && ['fig4', 'fig6', 'fig16'].includes(figure), `${figure} ${scale}: random-init baseline`);
       }
     }
   });
