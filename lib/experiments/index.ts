@@ -1,4 +1,4 @@
-/** Experiments: one typed preset per figure of the paper at smoke / cpu / paper scale, probes of a run, the experiment runner, and saved results (collect, load). */
+/** Experiments: one typed preset per figure of the paper at smoke / cpu / paper scale, probes of a run, the experiment runner, saved results (collect, load), and the statistics over seeds behind the paper's claims. */
 export * from './preset';
 export * from './dataset-source';
 export * from './yielding-dataset';
@@ -14,3 +14,6 @@ export * from './results';
 export * from './run-experiment';
 export * from './load-experiment';
 export * from './collect-experiment';
+export * from './seed-stats';
+export * from './claims';
+export * from './results-report';

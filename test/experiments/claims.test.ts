@@ -1,0 +1,99 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { accuracyTables, checkClaims, Claim, claimsTable, PAPER_CLAIMS, preset, readResultsTree, ResultRow, RunRef, seedStats, writeResults } from '../../lib/experiments';
+
+/** One result row: top-1 given in percent. */
+function row(figure: string, run: string, block: number, top1Percent: number, seed: number, features: 'head' | 'gsp' = 'head'): ResultRow {
+  return { figure: figure as ResultRow['figure'], run, method: 'simultaneous', block, features, probe: 'linear', top1: top1Percent / 100, top5: null, seed, steps: 10, dataset: 'd' };
+}
+
+/** Rows of `run` at `block` over seeds 0.. with these accuracies. */
+function seeds(figure: string, run: string, block: number, values: number[]): ResultRow[] {
+  return values.map((v, seed) => row(figure, run, block, v, seed));
+}
+
+const claim = (test: Claim['test']): Claim[] => [{ id: 'c', statement: 's', paper: 'p', test }];
+const verdictOf = (rows: ResultRow[], test: Claim['test']) => checkClaims(rows, { features: 'head', probe: 'linear', claims: claim(test) })[0];
+
+describe('experiments/claims', () => {
+  it('seedStats: mean and sample std (n - 1) over seeds in percent; null without rows; a repeated seed is an error', () => {
+    const s = seedStats(seeds('fig4', 'a', 4, [70, 72, 77]), { figure: 'fig4', run: 'a', block: 4, features: 'head', probe: 'linear' })!;
+    assert.deepStrictEqual([s.n, s.seeds, s.values.map((v) => Math.round(v * 1e6) / 1e6)], [3, [0, 1, 2], [70, 72, 77]]);
+    assert.ok(Math.abs(s.mean - 73) < 1e-9);
+    assert.ok(Math.abs(s.std - Math.sqrt((9 + 1 + 16) / 2)) < 1e-9);
+    assert.strictEqual(seedStats([], { figure: 'fig4', run: 'a', block: 4, features: 'head', probe: 'linear' }), null);
+    assert.throws(() => seedStats([row('fig4', 'a', 4, 70, 0), row('fig4', 'a', 4, 71, 0)], { figure: 'fig4', run: 'a', block: 4, features: 'head', probe: 'linear' }), /two rows for fig4\/a block 4 head linear seed 0/);
+  });
+
+  it('better: holds beyond twice the standard error, fails beyond it the other way, else not resolved; one seed never resolves', () => {
+    const a = { figure: 'fig4' as const, run: 'a' };
+    const b = { figure: 'fig4' as const, run: 'b' };
+    const test: Claim['test'] = { kind: 'better', a, b, block: 4 };
+    // a - b = 2, se = sqrt(1/3 + 1/3) = 0.816: 2 > 1.63
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [71, 72, 73]), ...seeds('fig4', 'b', 4, [69, 70, 71])], test).verdict, 'holds');
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [69, 70, 71]), ...seeds('fig4', 'b', 4, [71, 72, 73])], test).verdict, 'does not hold');
+    // a - b = 1 < 1.63
+    const close = verdictOf([...seeds('fig4', 'a', 4, [70, 71, 72]), ...seeds('fig4', 'b', 4, [69, 70, 71])], test);
+    assert.strictEqual(close.verdict, 'not resolved');
+    assert.strictEqual(close.measured, 'a 71.0 +- 1.0 (3) vs b 70.0 +- 1.0 (3): +1.0 +- 0.8');
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [90]), ...seeds('fig4', 'b', 4, [10])], test).verdict, 'not resolved');
+    assert.deepStrictEqual(verdictOf(seeds('fig4', 'a', 4, [90]), test), { ...verdictOf(seeds('fig4', 'a', 4, [90]), test), verdict: 'not resolved', measured: 'no results for fig4/b' });
+  });
+
+  it('near: holds within the tolerance (or above), fails only clearly beyond it', () => {
+    const test: Claim['test'] = { kind: 'near', a: { figure: 'fig4', run: 'a' }, b: { figure: 'fig4', run: 'b' }, block: 4, tolerance: 2 };
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [69, 70, 71]), ...seeds('fig4', 'b', 4, [70.5, 71.5, 72.5])], test).verdict, 'holds');
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [75, 75, 75]), ...seeds('fig4', 'b', 4, [70, 70, 70])], test).verdict, 'holds');
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [65, 66, 67]), ...seeds('fig4', 'b', 4, [70, 71, 72])], test).verdict, 'does not hold');
+    // gap 3, se 0.82: 3 - 1.63 < 2
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [67, 68, 69]), ...seeds('fig4', 'b', 4, [70, 71, 72])], test).verdict, 'not resolved');
+  });
+
+  it('gap-grows compares the trained-minus-baseline gap at the last block with the first; best needs every other run beaten', () => {
+    const grows: Claim['test'] = { kind: 'gap-grows', trained: { figure: 'fig4', run: 't' }, baseline: (k) => ({ figure: 'fig4', run: `r${k}` }), blocks: [2, 3, 4] };
+    const rows = [
+      ...seeds('fig4', 't', 2, [70, 71, 72]), ...seeds('fig4', 'r2', 2, [69, 70, 71]),
+      ...seeds('fig4', 't', 3, [72, 73, 74]), ...seeds('fig4', 'r3', 3, [69, 70, 71]),
+      ...seeds('fig4', 't', 4, [75, 76, 77]), ...seeds('fig4', 'r4', 4, [69, 70, 71]),
+    ];
+    const c = verdictOf(rows, grows);
+    assert.strictEqual(c.verdict, 'holds');
+    assert.match(c.measured, /block 2 \+1\.0 \+- 0\.8, block 3 \+3\.0 \+- 0\.8, block 4 \+6\.0 \+- 0\.8; growth \+5\.0 \+- 1\.2/);
+    assert.strictEqual(verdictOf(rows.filter((r) => r.run !== 'r3'), grows).measured, 'no results for r3 at block 3');
+
+    const best: Claim['test'] = { kind: 'best', a: { figure: 'fig6', run: 'x' }, others: [{ figure: 'fig6', run: 'y' }, { figure: 'fig6', run: 'z' }], block: 4 };
+    const x = seeds('fig6', 'x', 4, [80, 81, 82]);
+    assert.strictEqual(verdictOf([...x, ...seeds('fig6', 'y', 4, [70, 71, 72]), ...seeds('fig6', 'z', 4, [75, 76, 77])], best).verdict, 'holds');
+    assert.strictEqual(verdictOf([...x, ...seeds('fig6', 'y', 4, [70, 71, 72]), ...seeds('fig6', 'z', 4, [80, 81.5, 82])], best).verdict, 'not resolved');
+    assert.strictEqual(verdictOf([...x, ...seeds('fig6', 'y', 4, [70, 71, 72]), ...seeds('fig6', 'z', 4, [90, 91, 92])], best).verdict, 'does not hold');
+  });
+
+  it("the paper's claims name runs that the presets have; the report tables render from results folders", () => {
+    assert.strictEqual(new Set(PAPER_CLAIMS.map((c) => c.id)).size, PAPER_CLAIMS.length);
+    const refs = (t: Claim['test']): RunRef[] =>
+      t.kind === 'all' ? t.parts.flatMap(refs) : t.kind === 'best' ? [t.a, ...t.others] : t.kind === 'gap-grows' ? [t.trained, ...t.blocks.map(t.baseline)] : [t.a, t.b];
+    for (const c of PAPER_CLAIMS) {
+      for (const r of refs(c.test)) assert.ok(preset(r.figure, 'cpu').runs.some((x) => x.label === r.run), `${c.id}: ${r.figure} has no run ${r.run}`);
+    }
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bwssl-claims-'));
+    try {
+      fs.mkdirSync(path.join(root, 'fig4'));
+      const rows = [...seeds('fig4', 'simultaneous-lsp', 4, [80, 81, 82]), ...seeds('fig4', 'sequential-lsp', 4, [76, 77, 78])];
+      writeResults(path.join(root, 'fig4', 'results.csv'), rows);
+      const read = readResultsTree(root);
+      assert.strictEqual(read.length, 6);
+      const table = claimsTable(read, [{ features: 'head', probe: 'linear' }]);
+      const lines = table.split('\n');
+      assert.strictEqual(lines.length, 2 + PAPER_CLAIMS.length);
+      assert.match(lines[3], /^\| Simultaneous blockwise training beats sequential .* \| 68\.84 vs 67\.12 \(Fig\. 4\) \| \*\*holds\*\*: simultaneous-lsp 81\.0 \+- 1\.0 \(3\) vs sequential-lsp 77\.0 \+- 1\.0 \(3\): \+4\.0 \+- 0\.8 \|$/);
+      assert.match(lines[2], /\*\*not resolved\*\*: no results for fig4\/simultaneous-cbe-noise, fig4\/end-to-end/);
+      const acc = accuracyTables(read, { features: 'head', probe: 'linear' });
+      assert.match(acc, /\| simultaneous-lsp \| 81\.0 \+- 1\.0 \(3\) \|/);
+      assert.throws(() => readResultsTree(path.join(root, 'nope')), /does not exist/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
