@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ImageDataset } from '../data/dataset';
 import { FeatureKind } from '../eval/features';
 import { readRunConfig } from '../train/load-run';
-import { readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
+import { appendTableRows, readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
 import { CheckpointEvent, resumeTraining, runTraining, StepEvent, TrainingResult } from '../train/run-training';
 import { resolveTrainConfig, TrainConfig, TrainMethod } from '../train/train-config';
 import { loadDatasetSource, runDatasetFile, writeRunDatasetSource } from './dataset-source';
@@ -181,20 +181,31 @@ function experimentRunDirs(experimentDir: string): string[] {
 }
 
 /**
- * A completed run, in one of `experimentDirs`, trained with `config` on `dataset` (seed included), or null. Runs that
- * start from another run (`init`) and untrained runs written from a config are matched by config too.
+ * A completed run, in one of `experimentDirs`, with `config` on `dataset` (seed included) and trained or not as
+ * `untrained` says (an untrained baseline has the config of a trained run: the simultaneous CbE run without noise),
+ * or null. Runs that start from another run (`init`) are never shared: their source is a folder of their own experiment.
  */
-function findSharedRun(experimentDirs: readonly string[], config: TrainConfig, dataset: ImageDataset, exclude: string): string | null {
+function findSharedRun(experimentDirs: readonly string[], config: TrainConfig, untrained: boolean, dataset: ImageDataset, exclude: string): string | null {
+  if (config.init !== undefined) return null;
   for (const experimentDir of experimentDirs) {
     for (const dir of experimentRunDirs(path.resolve(experimentDir))) {
       if (path.resolve(dir) === exclude) continue;
       const status = fs.existsSync(runPaths(dir).status) ? readRunJson<RunStatus>(runPaths(dir).status) : null;
-      if (status?.state !== 'completed') continue;
-      if (config.init !== undefined) continue;
+      if (status?.state !== 'completed' || (status.totalSteps === 0) !== untrained) continue;
       if (storedConfigDifference(dir, config, dataset) === null) return dir;
     }
   }
   return null;
+}
+
+/** Copies a shared run folder to `runDir`, its probe rows relabelled with the run's label in this experiment. */
+function copySharedRun(source: string, runDir: string, label: string): void {
+  fs.cpSync(source, runDir, { recursive: true });
+  const probes = runPaths(runDir).probes;
+  if (!fs.existsSync(probes)) return;
+  const rows = readProbeRows(runDir);
+  fs.rmSync(probes);
+  if (rows.length > 0) appendTableRows(probes, rows.map((r) => ({ ...r, run: label })));
 }
 
 /** Probe rows of a run after `steps` steps on `dataset` already in its `probes.csv`, per (features, probe); later rows replace earlier ones. */
@@ -251,8 +262,8 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       const config: TrainConfig = { ...r.config, seed, ...(init ? { init } : {}) };
       const emit = (e: ExperimentEvent): void => options.onEvent?.(e);
       const unstarted = !fs.existsSync(runDir) || fs.readdirSync(runDir).length === 0;
-      const shared = unstarted && options.shareRunsFrom ? findSharedRun(options.shareRunsFrom, config, dataset, runDir) : null;
-      if (shared !== null) fs.cpSync(shared, runDir, { recursive: true });
+      const shared = unstarted && options.shareRunsFrom ? findSharedRun(options.shareRunsFrom, config, r.untrained === true, dataset, runDir) : null;
+      if (shared !== null) copySharedRun(shared, runDir, r.label);
       const stored = fs.existsSync(runPaths(runDir).status) ? readRunJson<RunStatus>(runPaths(runDir).status) : null;
       const empty = !fs.existsSync(runDir) || fs.readdirSync(runDir).length === 0;
       if (!empty) checkStoredConfig(runDir, config, dataset);

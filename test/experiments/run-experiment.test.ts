@@ -103,7 +103,8 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
     await assert.rejects(runExperiment(p, { outDir, dataset, reuse: false }), /already holds a run \(pass reuse to continue it\)/);
   });
 
-  it("shareRunsFrom: a completed run with the same config and seed in another experiment's folder is copied, not trained", async () => {
+  it("shareRunsFrom: a completed run with the same config and seed in another experiment's folder is copied, not trained", async function () {
+    this.timeout(600_000);
     const p4 = only(preset('fig4', 'smoke'), ['end-to-end', 'sequential-lsp']);
     const dir4 = tempDir('share4');
     const s4 = await runExperiment(p4, { outDir: dir4, dataset });
@@ -120,6 +121,25 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
     const rows = (s: typeof s4, run: string) => s.results.filter((r) => r.run === run).map(({ figure, ...rest }) => rest);
     assert.deepStrictEqual(rows(s7, 'sequential-lsp'), rows(s4, 'sequential-lsp'), 'probe rows come with the copy');
     assert.ok(fs.existsSync(runCheckpointFile(path.join(dir7, 'end-to-end')).file));
+
+    // A copied run's probe rows carry its label in this experiment (noise's sigma 0.25 run is Fig. 4's CbE run).
+    const s4cbe = await runExperiment(only(preset('fig4', 'smoke'), ['simultaneous-cbe-noise', 'random-init']), { outDir: dir4, dataset });
+    const noiseDir = tempDir('share-noise');
+    const sn = await runExperiment(only(preset('noise', 'smoke'), ['element-0p25', 'no-noise']), { outDir: noiseDir, dataset, shareRunsFrom: [dir4] });
+    assert.deepStrictEqual(sn.runs.map((r) => [r.label, r.steps]), [['no-noise', 4], ['element-0p25', 4]]);
+    assert.deepStrictEqual(rows(sn, 'element-0p25').map((r) => r.run), Array(rows(sn, 'element-0p25').length).fill('element-0p25'));
+    assert.deepStrictEqual(
+      rows(sn, 'element-0p25').map(({ run, ...rest }) => rest),
+      rows(s4cbe, 'simultaneous-cbe-noise').map(({ run, ...rest }) => rest),
+    );
+    assert.ok(readProbeRows(path.join(noiseDir, 'element-0p25')).every((r) => r.run === 'element-0p25'));
+    // The untrained baseline has the config of the trained CbE run without noise: the two are never shared.
+    const noNoiseTrained = sn.runs.find((r) => r.label === 'no-noise')!;
+    assert.strictEqual(noNoiseTrained.steps, 4, "noise's no-noise run was trained, not copied from Fig. 4's random-init");
+    const baseline: ExperimentEvent[] = [];
+    const s4b = await runExperiment(only(preset('fig4', 'smoke'), ['random-init']), { outDir: tempDir('share4b'), dataset, shareRunsFrom: [noiseDir], onEvent: (e) => baseline.push(e) });
+    const start = baseline.find((e) => e.type === 'run-start') as Extract<ExperimentEvent, { type: 'run-start' }>;
+    assert.deepStrictEqual([start.action, start.sharedFrom, s4b.runs[0].steps], ['untrained', undefined, 0]);
 
     // Another seed is another run: nothing to share.
     const other = await runExperiment({ ...only(p7, ['end-to-end']), seeds: [1] }, { outDir: tempDir('share7-seed1'), dataset, shareRunsFrom: [dir4] });
