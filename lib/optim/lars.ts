@@ -59,8 +59,11 @@ export class Lars implements Optimizer {
   step(grads: tf.NamedTensorMap, lr: number): void {
     checkLearningRate(lr, 'Lars');
     const pending = this.state.withGradients(grads);
-    tf.tidy(() => {
-      for (const { name, variable: p, grad: g } of pending) {
+    // One tidy per parameter: the temporaries of one update are freed before the next, so a step needs memory for
+    // the parameters, gradients and momenta plus one parameter's temporaries (the paper's 8192-wide projectors make
+    // 600M parameters; temporaries for all of them at once would be several times that).
+    for (const { name, variable: p, grad: g } of pending) {
+      tf.tidy(() => {
         if (p.rank > 1) {
           const d = this.weightDecay === 0 ? g : tf.add(g, tf.mul(p, this.weightDecay));
           const mu = this.state.accumulate(name, tf.mul(d, trustRatio(p, d, this.eta)), this.momentum);
@@ -69,8 +72,8 @@ export class Lars implements Optimizer {
           const mu = this.state.accumulate(name, g, this.momentum);
           p.assign(tf.sub(p, tf.mul(mu, lr * this.biasLrMultiplier)));
         }
-      }
-    });
+      });
+    }
   }
 
   getState(): OptimizerState {

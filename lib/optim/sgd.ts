@@ -36,13 +36,14 @@ export class Sgd implements Optimizer {
   step(grads: tf.NamedTensorMap, lr: number): void {
     checkLearningRate(lr, 'Sgd');
     const pending = this.state.withGradients(grads);
-    tf.tidy(() => {
-      for (const { name, variable: p, grad: g } of pending) {
+    // One tidy per parameter, as in Lars: one parameter's temporaries at a time.
+    for (const { name, variable: p, grad: g } of pending) {
+      tf.tidy(() => {
         const d = this.weightDecay === 0 ? g : tf.add(g, tf.mul(p, this.weightDecay));
         const mu = this.state.accumulate(name, d, this.momentum);
         p.assign(tf.sub(p, tf.mul(mu, lr)));
-      }
-    });
+      });
+    }
   }
 
   getState(): OptimizerState {
