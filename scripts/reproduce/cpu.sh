@@ -4,13 +4,13 @@
 # (Fig. 7's end-to-end, sequential and simultaneous LSP runs are Fig. 4's; the noise ablation's sigma 0.25 run is
 # Fig. 4's simultaneous CbE run; Fig. 6's LSP / CbE+GSP / random-init runs come from Fig. 4 and the noise ablation).
 # Experiment folders go to runs/cpu/<figure>; results/cpu/ keeps what is committed (scripts/reproduce/collect.sh).
-#   scripts/reproduce/cpu.sh [lane-a|lane-b]   (default: both, in the background, logs in runs/cpu/*.log)
+#   scripts/reproduce/cpu.sh [lane-a|lane-b|lane-c]   (default: both, in the background, logs in runs/cpu/*.log)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=runs/cpu
 mkdir -p "$out"
 cli=(node dist/lib/cli/main.js reproduce)
-all="$out/fig4,$out/noise,$out/fig6,$out/fig7,$out/fig16"
+all="$out/fig4,$out/noise,$out/fig6,$out/fig7,$out/fig16,$out/fig8,$out/fig14,$out/fig5"
 export OMP_NUM_THREADS=1
 
 lane_a() {
@@ -21,16 +21,24 @@ lane_b() {
   "${cli[@]}" fig16 --scale cpu --out "$out/fig16"
   "${cli[@]}" noise --scale cpu --seeds 0,1,2 --out "$out/noise" --share-runs "$all"
   "${cli[@]}" fig7 --scale cpu --seeds 0,1,2 --out "$out/fig7" --share-runs "$all"
+  lane_c
+}
+# One seed each; Fig. 8 and Fig. 14 train almost nothing (their runs are Fig. 4's and the noise ablation's).
+lane_c() {
+  "${cli[@]}" fig8 --scale cpu --out "$out/fig8" --share-runs "$all"
+  "${cli[@]}" fig14 --scale cpu --out "$out/fig14" --share-runs "$all"
+  "${cli[@]}" fig5 --scale cpu --out "$out/fig5" --share-runs "$all"
 }
 
 case "${1:-both}" in
   lane-a) lane_a ;;
   lane-b) lane_b ;;
+  lane-c) lane_c ;;
   both)
     npm run build >/dev/null
     nohup "$0" lane-a >"$out/lane-a.log" 2>&1 &
     nohup "$0" lane-b >"$out/lane-b.log" 2>&1 &
     echo "lanes started: tail -f $out/lane-a.log $out/lane-b.log"
     ;;
-  *) echo "usage: $0 [lane-a|lane-b|both]" >&2; exit 2 ;;
+  *) echo "usage: $0 [lane-a|lane-b|lane-c|both]" >&2; exit 2 ;;
 esac
