@@ -2,7 +2,7 @@ import { HeadSpec } from '../blockwise/create-head';
 import { FeatureNoiseConfig } from '../blockwise/noise';
 import { TwoViewRecipe } from '../data/views';
 import { BlockLossSpec } from '../train/block-loss';
-import { DataConfig, InitFromRun, OptimizerConfig, TrainConfig, TrainMethod } from '../train/train-config';
+import { DataConfig, InitFromRun, OptimizerConfig, RESNET50_BACKBONE, TrainConfig, TrainMethod } from '../train/train-config';
 import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, ProbeSettings } from './preset';
 import { ScaleSettings } from './scales';
 
@@ -56,6 +56,16 @@ export function schedulesPerRun(s: ScaleSettings, recipe: RunRecipe): number {
   if (recipe.method !== 'sequential') return 1;
   // Blocks loaded from another run (`init`) are left out of the trained blocks by default, as in `resolveTrainConfig`.
   return recipe.trainBlocks?.length ?? (recipe.partition?.length ?? s.backbone.blocksPerStage.length) - (recipe.init?.blocks.length ?? 0);
+}
+
+/**
+ * `schedulesPerRun` for a training config: its trained blocks for a sequential run, else 1. The command line's
+ * `--epochs` / `--steps` give each block of a sequential run that schedule, as the presets do.
+ */
+export function schedulesOfConfig(config: TrainConfig): number {
+  if (config.method !== 'sequential') return 1;
+  const stages = (config.model?.backbone ?? RESNET50_BACKBONE).widths.length;
+  return config.trainBlocks?.length ?? (config.model?.partition?.length ?? stages) - (config.init?.blocks.length ?? 0);
 }
 
 /** The training config of `recipe` at a scale: the scale's backbone, widths, schedule and views, the recipe's method and parts. */

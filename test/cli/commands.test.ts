@@ -92,6 +92,13 @@ describe('cli/commands', () => {
     const shown = JSON.parse(r.stdout);
     assert.deepStrictEqual(shown.seeds, [0, 1]);
     assert.ok(shown.runs.every((x: { config: { data: { steps: number; batchSize: number } } }) => x.config.data.steps === 50 && x.config.data.batchSize === 2048));
+    // A sequential run trains each of its blocks for the schedule given, as in the presets (paper footnote 5).
+    const fig7 = JSON.parse((await cli('reproduce', 'fig7', '--scale', 'cpu', '--epochs', '1.5', '--show')).stdout);
+    assert.deepStrictEqual(
+      fig7.runs.map((x: { label: string; config: { data: { epochs: number; steps?: number } } }) => [x.label, x.config.data.epochs, x.config.data.steps]),
+      [['end-to-end', 1.5, undefined], ['sequential-lsp', 6, undefined], ['e2e-first-block-sequential', 4.5, undefined], ['merged-b1-b2', 1.5, undefined], ['simultaneous-lsp', 1.5, undefined]],
+    );
+    assert.strictEqual(trainPlan({ preset: 'fig4:sequential-lsp', scale: 'smoke', steps: 5 }).config.data!.steps, 20);
     const list = await cli('reproduce', '--list', '--scale', 'smoke');
     for (const f of ['fig4', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
   });

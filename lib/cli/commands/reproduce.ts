@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { FIGURE_IDS, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
-import { withOverrides, withRunOverrides } from '../../experiments/overrides';
+import { withOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
 import { CommandSpec, commandHelp, parseCommand, suggestion, UsageError } from '../args';
 import { BACKEND_OPTION, CliIo, EXIT_INTERRUPTED, experimentTables, probeReporter, startBackend, withInterrupt } from '../common';
@@ -67,10 +67,7 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     if (!seeds.every((s) => Number.isInteger(s) && s >= 0)) throw new UsageError(`reproduce: --seeds must be integers >= 0, got ${o.seeds}`);
     p = withOverrides(p, { seeds });
   }
-  const schedule = withSchedule({ method: 'simultaneous' }, o);
-  if (Object.keys(schedule.data ?? {}).length > 0) p = withRunOverrides(p, { data: schedule.data });
-  if (schedule.optimizer) p = withRunOverrides(p, { optimizer: schedule.optimizer });
-  if (o.epochs !== undefined) p = { ...p, runs: p.runs.map((r) => ({ ...r, config: { ...r.config, data: { ...r.config.data, steps: undefined } } })) };
+  p = { ...p, runs: p.runs.map((r) => ({ ...r, config: withSchedule(r.config, o) })) };
   if (o.show) {
     io.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
     return 0;

@@ -5,6 +5,7 @@ import { DatasetSource, loadDatasetSource, runDatasetFile, writeRunDatasetSource
 import { ProbeSettings, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { probeRun } from '../../experiments/probe-run';
+import { schedulesOfConfig } from '../../experiments/run-recipe';
 import { yieldingDataset } from '../../experiments/yielding-dataset';
 import { runTraining } from '../../train/run-training';
 import { TrainConfig } from '../../train/train-config';
@@ -18,8 +19,8 @@ export const DEFAULT_PRESET_RUN = 'fig4:simultaneous-cbe-noise';
 
 /** Options that change the training config, shared with `reproduce`. */
 export const SCHEDULE_OPTIONS: OptionSpec[] = [
-  { name: 'steps', kind: 'int', placeholder: 'N', description: 'total training steps (instead of the epochs)' },
-  { name: 'epochs', kind: 'number', placeholder: 'X', description: 'training epochs (may be fractional)' },
+  { name: 'steps', kind: 'int', placeholder: 'N', description: 'training steps, instead of the epochs (per block for sequential runs)' },
+  { name: 'epochs', kind: 'number', placeholder: 'X', description: 'training epochs, may be fractional (per block for sequential runs)' },
   { name: 'batch-size', kind: 'int', placeholder: 'N', description: 'images per step' },
   { name: 'warmup-epochs', kind: 'number', placeholder: 'X', description: 'learning-rate warm-up in epochs (must fit in the run)' },
 ];
@@ -73,17 +74,21 @@ function readConfigFile(file: string): TrainConfig {
   return config;
 }
 
-/** Applies --steps, --epochs, --batch-size and --warmup-epochs to a config. */
+/**
+ * Applies --steps, --epochs, --batch-size and --warmup-epochs to a config; a sequential run trains each of its blocks
+ * for the --steps / --epochs given (`schedulesOfConfig`), as the presets do.
+ */
 export function withSchedule(config: TrainConfig, options: Record<string, OptionValue>): TrainConfig {
   const data = { ...config.data };
+  const times = schedulesOfConfig(config);
   if (options.steps !== undefined) {
     if ((options.steps as number) < 1) throw new UsageError('--steps must be at least 1');
-    data.steps = options.steps as number;
+    data.steps = (options.steps as number) * times;
   }
   if (options.epochs !== undefined) {
     if (options.steps !== undefined) throw new UsageError('give --steps or --epochs, not both');
     if (!((options.epochs as number) > 0)) throw new UsageError(`--epochs must be > 0, got ${options.epochs}`);
-    data.epochs = options.epochs as number;
+    data.epochs = (options.epochs as number) * times;
     delete data.steps;
   }
   if (options['batch-size'] !== undefined) {
