@@ -198,9 +198,17 @@ function findSharedRun(experimentDirs: readonly string[], config: TrainConfig, u
   return null;
 }
 
-/** Copies a shared run folder to `runDir`, its probe rows relabelled with the run's label in this experiment. */
+/**
+ * Copies a shared run folder to `runDir`: its status names the copy's own checkpoint, its probe rows carry the run's
+ * label in this experiment.
+ */
 function copySharedRun(source: string, runDir: string, label: string): void {
   fs.cpSync(source, runDir, { recursive: true });
+  const statusFile = runPaths(runDir).status;
+  const status = readRunJson<RunStatus>(statusFile);
+  if (status.lastCheckpoint !== null && path.resolve(status.lastCheckpoint).startsWith(path.resolve(source) + path.sep)) {
+    writeRunJson(statusFile, { ...status, lastCheckpoint: path.join(runDir, path.relative(path.resolve(source), path.resolve(status.lastCheckpoint))) });
+  }
   const probes = runPaths(runDir).probes;
   if (!fs.existsSync(probes)) return;
   const rows = readProbeRows(runDir);

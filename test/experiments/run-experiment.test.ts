@@ -121,6 +121,8 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
     const rows = (s: typeof s4, run: string) => s.results.filter((r) => r.run === run).map(({ figure, ...rest }) => rest);
     assert.deepStrictEqual(rows(s7, 'sequential-lsp'), rows(s4, 'sequential-lsp'), 'probe rows come with the copy');
     assert.ok(fs.existsSync(runCheckpointFile(path.join(dir7, 'end-to-end')).file));
+    const copiedStatus = readRunJson<RunStatus>(runPaths(path.join(dir7, 'end-to-end')).status);
+    assert.strictEqual(copiedStatus.lastCheckpoint, path.join(dir7, 'end-to-end', 'checkpoints', path.basename(copiedStatus.lastCheckpoint!)), "the copy's status names its own checkpoint");
 
     // A copied run's probe rows carry its label in this experiment (noise's sigma 0.25 run is Fig. 4's CbE run).
     const s4cbe = await runExperiment(only(preset('fig4', 'smoke'), ['simultaneous-cbe-noise', 'random-init']), { outDir: dir4, dataset });
