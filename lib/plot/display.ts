@@ -1,3 +1,4 @@
+import type { ColumnTable } from 'arquero';
 import { PlotlyFigure, figureTitle } from './plotly';
 import { PngOptions, pngRendererUnavailable, pngSize, renderPng } from './png-renderer';
 import { TableOptions, TableRow, markdownTable } from './table';
@@ -75,6 +76,40 @@ export async function display(fig: PlotlyFigure, options: DisplayOptions = {}): 
 export function displayTable(rows: readonly TableRow[], options: TableOptions = {}): void {
   const md = markdownTable(rows, options);
   writeDisplayData({ data: { 'text/markdown': md, 'text/plain': md }, metadata: {} });
+}
+
+export interface FrameDisplayOptions {
+  /** Most decimals shown for non-integer numbers; default 3. */
+  digits?: number;
+}
+
+/**
+ * The display bundle of an arquero table: its HTML (arquero's `toHTML`: what JupyterLab, VS Code, the classic
+ * Notebook and nbconvert's HTML show) and the same rows as a Markdown table in plain text (`markdownTable`: what
+ * consoles and text-only exports show). Missing values are empty cells.
+ */
+export function frameBundle(table: ColumnTable, { digits = 3 }: FrameDisplayOptions = {}): DisplayBundle {
+  const columns = table.columnNames();
+  const html = table.toHTML({ maxdigits: digits, null: () => '' });
+  // markdownTable leaves a missing key empty; other non-numbers print as strings.
+  const rows = (table.objects() as Record<string, unknown>[]).map((r) => {
+    const row: Record<string, string | number> = {};
+    for (const c of columns) {
+      const v = r[c];
+      if (v !== null && v !== undefined) row[c] = typeof v === 'number' ? v : String(v);
+    }
+    return row;
+  });
+  const text = rows.length > 0 ? markdownTable(rows, { columns, digits }) : `(no rows; columns ${columns.join(', ')})`;
+  return { data: { 'text/html': html, 'text/plain': text }, metadata: {} };
+}
+
+/**
+ * Shows an arquero table in the current tslab notebook cell, as HTML with a plain-text Markdown fallback (see
+ * `frameBundle`): `displayFrame(seedSummaryFrame(summary.results), { digits: 2 })`.
+ */
+export function displayFrame(table: ColumnTable, options: FrameDisplayOptions = {}): void {
+  writeDisplayData(frameBundle(table, options));
 }
 
 type DisplayDataWriter = (content: DisplayBundle & { transient: Record<string, unknown> }, update: boolean) => void;
