@@ -3,7 +3,7 @@ import * as path from 'path';
 import { RunStatus, runPaths } from '../train/run-folder';
 import { ExperimentPreset, FIGURE_IDS, FigureId, Scale, SCALES } from './preset';
 import { readResults, ResultRow } from './results';
-import { experimentRunDir, ExperimentRunSummary, ExperimentSummary } from './run-experiment';
+import { experimentRunDir, ExperimentRunSummary, ExperimentSummary, trainingOrder } from './run-experiment';
 import { RunStatistics, runStatisticsFile } from './run-statistics';
 
 /** An experiment read back from its folder: the summary `runExperiment` returned when it ran, and the preset it ran. */
@@ -79,8 +79,8 @@ function readStatus(runDir: string): RunStatus | null {
  * Rebuilds the summary `runExperiment` returned from an experiment folder, without training or probing: a full
  * experiment folder, or one `collectExperiment` saved (no checkpoints, no metrics). Reads `preset.json` (the preset,
  * returned as `preset`), `results.csv` (every probe row) and, per run and seed, `status.json` and `statistics.json`
- * (when the preset asks for Fig. 8 statistics). Runs come in the order they were trained (the order of `results.csv`,
- * seed by seed); a run that is not completed (stopped, failed, or still training when the folder was saved) is
+ * (when the preset asks for Fig. 8 statistics). Runs come in the order they were trained (`trainingOrder`, seed by
+ * seed); a run that is not completed (stopped, failed, or still training when the folder was saved) is
  * `'stopped'` with no probes, runs never started are left out, and the summary is `'completed'` only when every run of
  * every seed is. Missing or malformed files are errors naming the file.
  *
@@ -94,14 +94,13 @@ export function loadExperiment(dir: string): LoadedExperiment {
   const results = readCheckedResults(resultsFile, p);
   const runs: ExperimentRunSummary[] = [];
   for (const seed of p.seeds) {
-    const probed = [...new Set(results.filter((r) => r.seed === seed).map((r) => r.run))];
-    const order = [...probed, ...p.runs.map((r) => r.label).filter((l) => !probed.includes(l))];
-    for (const label of order) {
-      const r = p.runs.find((x) => x.label === label)!;
+    const probed = new Set(results.filter((r) => r.seed === seed).map((r) => r.run));
+    for (const r of trainingOrder(p.runs)) {
+      const label = r.label;
       const runDir = experimentRunDir(outDir, label, seed, p.seeds);
       const status = readStatus(runDir);
       if (status === null) {
-        if (probed.includes(label)) throw new Error(`loadExperiment: ${runPaths(runDir).status} is missing, but ${resultsFile} has rows of run '${label}' seed ${seed}`);
+        if (probed.has(label)) throw new Error(`loadExperiment: ${runPaths(runDir).status} is missing, but ${resultsFile} has rows of run '${label}' seed ${seed}`);
         continue;
       }
       const completed = status.state === 'completed';

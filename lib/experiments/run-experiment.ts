@@ -101,8 +101,8 @@ export function experimentRunDir(outDir: string, label: string, seed: number, se
   return seeds.length > 1 ? path.join(path.resolve(outDir), label, `seed-${seed}`) : path.join(path.resolve(outDir), label);
 }
 
-/** The runs in an order where every run comes after the run its `init` names (by label). */
-function trainingOrder(runs: readonly ExperimentRun[]): ExperimentRun[] {
+/** The runs in the order `runExperiment` trains them: every run after the run its `init` names (by label). */
+export function trainingOrder(runs: readonly ExperimentRun[]): ExperimentRun[] {
   const byLabel = new Map(runs.map((r) => [r.label, r]));
   const done = new Set<string>();
   const order: ExperimentRun[] = [];
