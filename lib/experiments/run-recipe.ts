@@ -47,20 +47,12 @@ export interface RunRecipe {
 }
 
 /**
- * How many times the scale's schedule a run of `recipe` trains for: once per trained block for sequential runs, once
- * otherwise. The paper's footnote 5 ("the training procedure for both sequential blockwise and simultaneous blockwise
- * training is equivalent when only the first block is trained") means each block of a sequential run gets the whole
- * schedule, not a quarter of it; `trainingPlan` splits a run's steps equally over its blocks.
- */
-export function schedulesPerRun(s: ScaleSettings, recipe: RunRecipe): number {
-  if (recipe.method !== 'sequential') return 1;
-  // Blocks loaded from another run (`init`) are left out of the trained blocks by default, as in `resolveTrainConfig`.
-  return recipe.trainBlocks?.length ?? (recipe.partition?.length ?? s.backbone.blocksPerStage.length) - (recipe.init?.blocks.length ?? 0);
-}
-
-/**
- * `schedulesPerRun` for a training config: its trained blocks for a sequential run, else 1. The command line's
- * `--epochs` / `--steps` give each block of a sequential run that schedule, as the presets do.
+ * How many times a schedule a run trains for: once per trained block for sequential runs, once otherwise. The paper's
+ * footnote 5 ("the training procedure for both sequential blockwise and simultaneous blockwise training is equivalent
+ * when only the first block is trained") means each block of a sequential run gets the whole schedule, not a quarter
+ * of it; `trainingPlan` splits a run's steps equally over its blocks. The presets (`runConfig`) and the command line's
+ * `--epochs` / `--steps` both scale the schedule by it. Blocks loaded from another run (`init`) are left out of the
+ * trained blocks by default, as in `resolveTrainConfig`.
  */
 export function schedulesOfConfig(config: TrainConfig): number {
   if (config.method !== 'sequential') return 1;
@@ -72,7 +64,12 @@ export function schedulesOfConfig(config: TrainConfig): number {
 export function runConfig(s: ScaleSettings, recipe: RunRecipe): TrainConfig {
   const head = recipe.head ?? (recipe.method === 'end-to-end' ? 'gsp' : 'cbe');
   const noise = recipe.noise ?? 0;
-  const times = schedulesPerRun(s, recipe);
+  const times = schedulesOfConfig({
+    method: recipe.method,
+    model: { backbone: s.backbone, ...(recipe.partition ? { partition: recipe.partition } : {}) },
+    ...(recipe.trainBlocks ? { trainBlocks: recipe.trainBlocks } : {}),
+    ...(recipe.init ? { init: recipe.init } : {}),
+  });
   const schedule: Partial<DataConfig> = {
     ...(s.data.epochs !== undefined ? { epochs: s.data.epochs * times } : {}),
     ...(s.data.steps !== undefined ? { steps: s.data.steps * times } : {}),

@@ -100,7 +100,7 @@ function paperSettings(): ScaleSettings {
  * end-to-end: 0.08 | sequential, LSP: 0.10 while block 1 trains, 0.055 for the later blocks | random-feature: 0.06.
  * Two runs side by side with one thread each train 1.4x more images per second in all than one run with two threads.
  * One epoch is 421 steps of 128 on the 54,000 training images: 90 s for a simultaneous CbE run; a sequential run
- * trains every block for the whole schedule (`schedulesPerRun`), about 110 s per epoch. Probes take about 30 s per
+ * trains every block for the whole schedule (`schedulesOfConfig`), about 110 s per epoch. Probes take about 30 s per
  * run. `CPU_EPOCHS` = 2 keeps Fig. 4 (9 runs) at about 25 minutes per seed, so the CPU-scale figures fit in a 3-hour
  * session with three seeds for the main claims.
  */
