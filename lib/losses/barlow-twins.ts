@@ -84,6 +84,58 @@ export function barlowTwinsTerms(
 }
 
 /**
+ * Barlow Twins terms over a weighted batch: every statistic the loss takes over the N examples (the mean and
+ * variance that standardise each dimension, the cross-correlation c) becomes a weighted average with the
+ * example weights `weights` `[N]` (>= 0, not all 0; only their ratios matter). Equal weights give
+ * `barlowTwinsTerms`; weights of 0 and 1 give it on the examples weighted 1. The paper's Appendix A routes
+ * examples to blocks by difficulty and trains the other blocks on them with a reduced weight: these are the
+ * per-block losses of that scheme (`routingWeights` in lib/train/difficulty-routing.ts). The weights are data,
+ * not parameters: no gradient flows into them.
+ *
+ *     const { loss } = weightedBarlowTwinsTerms(z1, z2, tf.tensor1d([1, 1, 0.5, 0.5]));
+ */
+export function weightedBarlowTwinsTerms(
+  z1: tf.Tensor2D,
+  z2: tf.Tensor2D,
+  weights: tf.Tensor1D,
+  options: BarlowTwinsOptions = {},
+): BarlowTwinsTerms {
+  const { lambda = 0.0051, invarianceTarget = 1, eps = 1e-5 } = options;
+  checkEmbeddingPair('weightedBarlowTwinsTerms', z1, z2);
+  if (weights.rank !== 1 || weights.shape[0] !== z1.shape[0]) {
+    throw new Error(`weightedBarlowTwinsTerms: weights of shape [${weights.shape}] do not give one weight to each of the ${z1.shape[0]} examples`);
+  }
+  const w = weights.dataSync();
+  let total = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (!(w[i] >= 0 && w[i] < Infinity)) throw new Error(`weightedBarlowTwinsTerms: weight ${i} is ${w[i]}, not a finite number >= 0`);
+    total += w[i];
+  }
+  if (!(total > 0)) throw new Error('weightedBarlowTwinsTerms: every weight is 0');
+  if (!(lambda >= 0 && lambda < Infinity)) throw new Error(`weightedBarlowTwinsTerms: lambda must be finite and >= 0, got ${lambda}`);
+  if (!Number.isFinite(invarianceTarget)) throw new Error(`weightedBarlowTwinsTerms: invarianceTarget must be finite, got ${invarianceTarget}`);
+  if (!(eps > 0 && eps < Infinity)) throw new Error(`weightedBarlowTwinsTerms: eps must be finite and > 0, got ${eps}`);
+  const [invariance, redundancy] = tf.tidy(() => {
+    const p = tf.reshape(tf.div(weights, total), [-1, 1]); // [N, 1], sums to 1
+    const standardizeWeighted = (z: tf.Tensor2D): tf.Tensor2D => {
+      const mean = tf.sum(tf.mul(z, p), 0);
+      const centred = tf.sub(z, mean);
+      const variance = tf.sum(tf.mul(tf.square(centred), p), 0);
+      return tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
+    };
+    const z1n = standardizeWeighted(z1);
+    const z2n = standardizeWeighted(z2);
+    const z1w = tf.mul(z1n, p);
+    const c = tf.matMul(z1w, z2n, true, false) as tf.Tensor2D;
+    const diagonal = tf.sum(tf.mul(z1w, z2n), 0);
+    const inv = tf.sum(tf.square(tf.sub(diagonal, invarianceTarget))) as tf.Scalar;
+    const red = tf.mul(offDiagonalSquaredSum(c), lambda) as tf.Scalar;
+    return [inv, red];
+  });
+  return { loss: tf.add(invariance, redundancy), invariance, redundancy };
+}
+
+/**
  * Barlow Twins loss as a scalar tensor; see `barlowTwinsTerms` for the definition and the paper.
  *
  *     const loss = barlowTwinsLoss(z1, z2);   // z1, z2: [N, D] projector outputs of the two views

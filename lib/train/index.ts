@@ -5,6 +5,7 @@ export * from './non-finite-loss-error';
 export * from './reseedable-rng';
 export * from './seeds';
 export * from './blockwise-ssl-model';
+export * from './difficulty-routing';
 export * from './ssl-step';
 export * from './train-config';
 export * from './training-plan';

@@ -217,7 +217,13 @@ async function train(
         result = sslTrainStep(
           model,
           [views[0], views[1]],
-          { loss: config.loss, lossBlocks: phase.blocks, frozenBlocks: phase.frozenBlocks, frozenMode: config.frozenMode },
+          {
+            loss: config.loss,
+            lossBlocks: phase.blocks,
+            frozenBlocks: phase.frozenBlocks,
+            frozenMode: config.frozenMode,
+            ...(config.routing ? { routing: config.routing } : {}),
+          },
           optimizer.lars!,
           lr,
           labels,

@@ -4,6 +4,8 @@ import { Optimizer } from '../optim/optimizer';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
 import { BlockLossSpec, blockLoss } from './block-loss';
 import { NonFiniteLossError } from './non-finite-loss-error';
+import { exampleDifficulty, routeByDifficulty, routingWeights, RoutingScheme, checkRoutingScheme } from './difficulty-routing';
+import { weightedBarlowTwinsTerms } from '../losses/barlow-twins';
 
 /** What one training step does; the trainers (end-to-end, simultaneous, sequential, ...) differ only here. */
 export interface SslStepConfig {
@@ -29,6 +31,12 @@ export interface SslStepConfig {
    * fixed (the paper's check, Sec. 5, of "keeping the batch-norm parameters always in training mode").
    */
   frozenMode?: Mode;
+  /**
+   * Example difficulty-based routing (Appendix A; see `RoutingScheme`): the batch is ranked by each example's
+   * loss at the last block in this step and every block's Barlow Twins loss weights the examples by where they
+   * were routed. Needs every block in `lossBlocks`, none frozen, Barlow Twins losses. Default: none.
+   */
+  routing?: RoutingScheme;
 }
 
 /** Per-block loss values of one step (NaN for blocks without a loss). */
@@ -69,6 +77,16 @@ export function sslTrainStep(
     if (frozen.has(k)) throw new Error(`sslTrainStep: block ${k} is both frozen and trained`);
   }
   const frozenMode = config.frozenMode ?? 'eval';
+  const routing = config.routing;
+  if (routing) {
+    checkRoutingScheme('sslTrainStep', routing);
+    if (frozen.size > 0 || config.lossBlocks.length !== n || config.lossBlocks.some((k, i) => k !== i)) {
+      throw new Error(`sslTrainStep: difficulty routing needs every block trained (lossBlocks [${config.lossBlocks}], frozen [${[...frozen]}])`);
+    }
+    specs.forEach((s, k) => {
+      if (s.kind !== 'barlow-twins') throw new Error(`sslTrainStep: difficulty routing weights Barlow Twins losses; block ${k + 1} has '${s.kind}'`);
+    });
+  }
   const runBlocks = Math.max(...config.lossBlocks) + 1;
   let prefix = 0;
   while (frozen.has(prefix)) prefix++;
@@ -86,7 +104,9 @@ export function sslTrainStep(
     const { value, grads } = tf.variableGrads(() => {
       const a = model.forward(inputs[0], 'train', { from: prefix, blocks: runBlocks, blockModes });
       const b = model.forward(inputs[1], 'train', { from: prefix, blocks: runBlocks, blockModes });
-      const losses = config.lossBlocks.map((k) => blockLoss(specs[k], a.embeddings[k - prefix], b.embeddings[k - prefix], labels));
+      const losses = routing
+        ? routedLosses(specs, a.embeddings, b.embeddings, routing)
+        : config.lossBlocks.map((k) => blockLoss(specs[k], a.embeddings[k - prefix], b.embeddings[k - prefix], labels));
       for (const l of losses) kept.push(tf.keep(l));
       return losses.length === 1 ? losses[0] : (tf.addN(losses) as tf.Scalar);
     }, trainable);
@@ -108,4 +128,23 @@ export function sslTrainStep(
     tf.dispose(kept);
     if (prefix > 0) tf.dispose(inputs as tf.Tensor4D[]);
   }
+}
+
+/**
+ * The block losses of difficulty routing, blocks 0 .. n-1: each example's difficulty is read from the last
+ * block's embeddings (as data, off the gradient path), the batch is routed, and every block's Barlow Twins loss
+ * weights the examples as the scheme says.
+ */
+function routedLosses(specs: BlockLossSpec[], z1: tf.Tensor2D[], z2: tf.Tensor2D[], routing: RoutingScheme): tf.Scalar[] {
+  const n = z1.length;
+  const difficulty = tf.tidy(() => exampleDifficulty(z1[n - 1], z2[n - 1]));
+  const route = routeByDifficulty(difficulty.dataSync(), n);
+  difficulty.dispose();
+  return routingWeights(route, n, routing).map((w, k) =>
+    tf.tidy(() => {
+      const spec = specs[k];
+      if (spec.kind !== 'barlow-twins') throw new Error(`routedLosses: block ${k + 1} has loss '${spec.kind}'`);
+      return weightedBarlowTwinsTerms(z1[k], z2[k], tf.tensor1d(w), spec).loss;
+    }),
+  );
 }

@@ -8,6 +8,7 @@ import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe } from '../data/
 import { FASHION_MNIST_STATS } from '../data/normalization';
 import { BlockwiseSslConfig } from './blockwise-ssl-model';
 import { BlockLossSpec } from './block-loss';
+import { checkRoutingScheme, RoutingScheme } from './difficulty-routing';
 
 /**
  * How a run trains the blocks (paper Sec. 4-5, Fig. 4 and 7):
@@ -122,6 +123,11 @@ export interface TrainConfig {
   /** Mode of frozen blocks (see `SslStepConfig.frozenMode`): `'eval'` (default) or `'train'`. */
   frozenMode?: Mode;
   init?: InitFromRun | null;
+  /**
+   * Example difficulty-based routing of the batch to the blocks (Appendix A, Fig. 11; see `RoutingScheme`).
+   * Simultaneous training with Barlow Twins losses only. Default none (null).
+   */
+  routing?: RoutingScheme | null;
   /** Seed of the weights, the data order, the augmentations and the noise. 0. */
   seed?: number;
   checkpoint?: Partial<CheckpointConfig>;
@@ -138,6 +144,8 @@ export interface ResolvedTrainConfig {
   trainBlocks: number[];
   frozenMode: Mode;
   init: InitFromRun | null;
+  /** Present only when the run routes examples by difficulty (so configs written before it existed still match). */
+  routing?: RoutingScheme;
   seed: number;
   checkpoint: CheckpointConfig;
 }
@@ -305,7 +313,35 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   }
   if (!(Number.isInteger(checkpoint.keep) && checkpoint.keep >= 1)) fail(`checkpoint.keep ${checkpoint.keep} is not an integer >= 1`);
 
+  const routing = config.routing ?? null;
+  if (routing) {
+    try {
+      checkRoutingScheme('resolveTrainConfig', routing);
+    } catch (e) {
+      fail((e as Error).message.replace(/^resolveTrainConfig: /, ''));
+    }
+    if (method !== 'simultaneous') fail(`difficulty routing needs every block training in every step (method 'simultaneous'), not '${method}'`);
+    if (numBlocks < 2) fail('difficulty routing needs at least two blocks');
+    if (trainBlocks.length !== numBlocks) fail(`difficulty routing trains every block, but trainBlocks is [${trainBlocks}]`);
+    loss.forEach((l, k) => {
+      if (l.kind !== 'barlow-twins') fail(`difficulty routing weights Barlow Twins losses; block ${k + 1} has '${l.kind}'`);
+    });
+    if (data.batchSize < 2 * numBlocks) fail(`difficulty routing splits the batch of ${data.batchSize} into ${numBlocks} groups of at least two; raise data.batchSize`);
+  }
+
   const seed = config.seed ?? 0;
   if (!Number.isInteger(seed)) fail(`seed ${seed} is not an integer`);
-  return { method, model, loss, optimizer, data, trainBlocks, frozenMode, init: init ? { ...init, blocks: [...init.blocks] } : null, seed, checkpoint };
+  return {
+    method,
+    model,
+    loss,
+    optimizer,
+    data,
+    trainBlocks,
+    frozenMode,
+    init: init ? { ...init, blocks: [...init.blocks] } : null,
+    ...(routing ? { routing: { ...routing } } : {}),
+    seed,
+    checkpoint,
+  };
 }

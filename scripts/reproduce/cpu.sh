@@ -4,13 +4,14 @@
 # (Fig. 7's end-to-end, sequential and simultaneous LSP runs are Fig. 4's; the noise ablation's sigma 0.25 run is
 # Fig. 4's simultaneous CbE run; Fig. 6's LSP / CbE+GSP / random-init runs come from Fig. 4 and the noise ablation).
 # Experiment folders go to runs/cpu/<figure>; results/cpu/ keeps what is committed (scripts/reproduce/collect.sh).
-#   scripts/reproduce/cpu.sh [lane-a|lane-b|lane-c]   (default: both, in the background, logs in runs/cpu/*.log)
+#   scripts/reproduce/cpu.sh [lane-a|lane-b|lane-c|lane-d|lane-e|appendix]
+#   (default: both = lanes a and b; appendix = lanes d and e; in the background, logs in runs/cpu/*.log)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=runs/cpu
 mkdir -p "$out"
 cli=(node dist/lib/cli/main.js reproduce)
-all="$out/fig4,$out/noise,$out/fig6,$out/fig7,$out/fig16,$out/fig8,$out/fig14,$out/fig5"
+all="$out/fig4,$out/noise,$out/fig6,$out/fig7,$out/fig16,$out/fig8,$out/fig14,$out/fig5,$out/fig9,$out/fig10,$out/fig11,$out/fig12,$out/fig13"
 export OMP_NUM_THREADS=1
 
 lane_a() {
@@ -29,16 +30,34 @@ lane_c() {
   "${cli[@]}" fig14 --scale cpu --out "$out/fig14" --share-runs "$all"
   "${cli[@]}" fig5 --scale cpu --out "$out/fig5" --share-runs "$all"
 }
+# The appendix figures (session 3), 3 seeds each, again as two one-thread lanes.
+lane_d() {
+  "${cli[@]}" fig12 --scale cpu --seeds 0,1,2 --out "$out/fig12" --share-runs "$all"
+  "${cli[@]}" fig10 --scale cpu --seeds 0,1,2 --out "$out/fig10" --share-runs "$all"
+}
+lane_e() {
+  "${cli[@]}" fig13 --scale cpu --seeds 0,1,2 --out "$out/fig13" --share-runs "$all"
+  "${cli[@]}" fig9 --scale cpu --seeds 0,1,2 --out "$out/fig9" --share-runs "$all"
+  "${cli[@]}" fig11 --scale cpu --seeds 0,1,2 --out "$out/fig11" --share-runs "$all"
+}
 
 case "${1:-both}" in
   lane-a) lane_a ;;
   lane-b) lane_b ;;
   lane-c) lane_c ;;
+  lane-d) lane_d ;;
+  lane-e) lane_e ;;
+  appendix)
+    npm run build >/dev/null
+    nohup "$0" lane-d >"$out/lane-d.log" 2>&1 &
+    nohup "$0" lane-e >"$out/lane-e.log" 2>&1 &
+    echo "lanes started: tail -f $out/lane-d.log $out/lane-e.log"
+    ;;
   both)
     npm run build >/dev/null
     nohup "$0" lane-a >"$out/lane-a.log" 2>&1 &
     nohup "$0" lane-b >"$out/lane-b.log" 2>&1 &
     echo "lanes started: tail -f $out/lane-a.log $out/lane-b.log"
     ;;
-  *) echo "usage: $0 [lane-a|lane-b|lane-c|both]" >&2; exit 2 ;;
+  *) echo "usage: $0 [lane-a|lane-b|lane-c|lane-d|lane-e|both|appendix]" >&2; exit 2 ;;
 esac

@@ -114,6 +114,11 @@ describe('experiments/presets', () => {
     assert.deepStrictEqual(resolved('fig10', 'lambda-0p5').model.partition, [[0], [1, 2, 3]]);
     assert.deepStrictEqual(resolved('fig10', 'lambda-0p5').loss.map((l) => (l.kind === 'barlow-twins' ? l.lambda : null)), [0.5, 0.0051]);
     assert.strictEqual(resolved('fig11', 'adaptive-augmentations').data.views instanceof Array, true);
+    assert.deepStrictEqual(resolved('fig11', 'routing-train-all-below').routing, { kind: 'train-all-below' });
+    assert.deepStrictEqual(resolved('fig11', 'routing-weight-0p1').routing, { kind: 'weighted', otherWeight: 0.1 });
+    // The routing runs differ from their baseline in the routing only.
+    const { routing: _, ...unrouted } = resolved('fig11', 'routing-weight-0p5');
+    assert.deepStrictEqual(unrouted, resolved('fig11', 'simultaneous-lsp'));
     assert.deepStrictEqual(resolved('noise', 'spatial-0p25').model.noise, { sigma: 0.25, variant: 'spatial' });
     assert.deepStrictEqual(resolved('fig6', 'cbe-l2').model.head, { kind: 'cbe', outChannels: 2048, kernelSize: 1, pooling: 'l2' });
     assert.deepStrictEqual(resolved('fig5', 'simultaneous-simclr').loss[0], { kind: 'nt-xent', temperature: 0.1 });

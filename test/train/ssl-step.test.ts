@@ -5,6 +5,9 @@ import { Rng } from '../../lib/nn/rng';
 import { Lars } from '../../lib/optim/lars';
 import { BlockwiseSslModel, BlockwiseSslConfig } from '../../lib/train/blockwise-ssl-model';
 import { sslTrainStep, SslStepConfig } from '../../lib/train/ssl-step';
+import { exampleDifficulty, routeByDifficulty } from '../../lib/train/difficulty-routing';
+import { barlowTwinsLoss } from '../../lib/losses';
+import { assertClose } from '../helpers';
 
 /** A tiny CIFAR-stem BasicBlock ResNet (4 stages) with small CbE heads and projectors. */
 function tinyModel(overrides: Partial<BlockwiseSslConfig> = {}, seed = 1): BlockwiseSslModel {
@@ -117,5 +120,65 @@ describe('sslTrainStep', () => {
     tf.dispose([a, b, bad]);
     opt.dispose();
     model.dispose();
+  });
+
+  describe('difficulty routing', () => {
+    const quiet = { noise: { sigma: 0, variant: 'element' as const } };
+
+    it('train-all-below: block 1 trains on the whole batch, the last block on its hardest quarter', () => {
+      const v = views(9);
+      // The expected losses, from a twin model's forward pass (same weights, batch statistics).
+      const twin = tinyModel(quiet);
+      const expected = tf.tidy(() => {
+        const a = twin.forward(v[0], 'train');
+        const b = twin.forward(v[1], 'train');
+        const route = routeByDifficulty(exampleDifficulty(a.embeddings[3], b.embeddings[3]).dataSync(), 4);
+        const hardest = tf.tensor1d([...route.keys()].filter((i) => route[i] === 3), 'int32');
+        const atLeast2 = tf.tensor1d([...route.keys()].filter((i) => route[i] >= 2), 'int32');
+        return [
+          barlowTwinsLoss(a.embeddings[0], b.embeddings[0]),
+          barlowTwinsLoss(tf.gather(a.embeddings[2], atLeast2), tf.gather(b.embeddings[2], atLeast2)),
+          barlowTwinsLoss(tf.gather(a.embeddings[3], hardest), tf.gather(b.embeddings[3], hardest)),
+        ].map((t) => t.dataSync()[0]);
+      });
+      twin.dispose();
+      const model = tinyModel(quiet);
+      const opt = new Lars(model.parameters());
+      const cfg: SslStepConfig = { loss: barlow, lossBlocks: [0, 1, 2, 3], routing: { kind: 'train-all-below' } };
+      const { blockLosses } = sslTrainStep(model, v, cfg, opt, 0.1);
+      assertClose([blockLosses[0], blockLosses[2], blockLosses[3]], expected, { rtol: 1e-4, what: 'block losses 1, 3, 4' });
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) sslTrainStep(model, v, cfg, opt, 0.1);
+      assert.strictEqual(tf.memory().numTensors, before);
+      tf.dispose(v);
+      opt.dispose();
+      model.dispose();
+    });
+
+    it('weighted routing with other weight 1 is plain simultaneous training', () => {
+      const v = views(10);
+      const losses = (routing?: SslStepConfig['routing']) => {
+        const model = tinyModel(quiet);
+        const opt = new Lars(model.parameters());
+        const out = sslTrainStep(model, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], ...(routing ? { routing } : {}) }, opt, 0.1).blockLosses;
+        opt.dispose();
+        model.dispose();
+        return out;
+      };
+      assertClose(losses({ kind: 'weighted', otherWeight: 1 }), losses(), { rtol: 1e-4, what: 'block losses' });
+      tf.dispose(v);
+    });
+
+    it('needs every block trained and Barlow Twins losses', () => {
+      const model = tinyModel();
+      const opt = new Lars(model.parameters());
+      const v = views(11);
+      const routing = { kind: 'train-all-below' } as const;
+      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [1, 2, 3], frozenBlocks: [0], routing }, opt, 0.1), /difficulty routing needs every block trained/);
+      assert.throws(() => sslTrainStep(model, v, { loss: { kind: 'vicreg' }, lossBlocks: [0, 1, 2, 3], routing }, opt, 0.1), /block 1 has 'vicreg'/);
+      tf.dispose(v);
+      opt.dispose();
+      model.dispose();
+    });
   });
 });

@@ -54,6 +54,13 @@ describe('resolveTrainConfig', () => {
     assert.deepStrictEqual(resolveTrainConfig(tinyConfig('random-feature'), tiny).trainBlocks, [3]);
   });
 
+  it('difficulty routing: kept when set (and then idempotent), absent otherwise', () => {
+    const routed = resolveTrainConfig({ ...tinyConfig('simultaneous'), routing: { kind: 'weighted', otherWeight: 0.5 } }, tiny);
+    assert.deepStrictEqual(routed.routing, { kind: 'weighted', otherWeight: 0.5 });
+    assert.deepStrictEqual(resolveTrainConfig(routed, tiny), routed);
+    assert.ok(!('routing' in resolveTrainConfig({ ...tinyConfig('simultaneous'), routing: null }, tiny)));
+  });
+
   it('names what does not fit', () => {
     const bad: [TrainConfig, RegExp][] = [
       [{ method: 'blockwise' as never }, /unknown method 'blockwise'/],
@@ -72,6 +79,11 @@ describe('resolveTrainConfig', () => {
       [{ ...tinyConfig('simultaneous'), data: { batchSize: 1 } }, /batchSize 1 is not an integer >= 2/],
       [{ ...tinyConfig('simultaneous'), optimizer: { baseLr: -1 } }, /optimizer.baseLr -1 is not a finite number >= 0/],
       [{ ...tinyConfig('simultaneous'), checkpoint: { everySteps: 0 } }, /checkpoint.everySteps 0/],
+      [{ ...tinyConfig('sequential'), routing: { kind: 'train-all-below' } }, /difficulty routing needs every block training in every step \(method 'simultaneous'\), not 'sequential'/],
+      [{ ...tinyConfig('simultaneous'), routing: { kind: 'weighted', otherWeight: -0.5 } }, /routing.otherWeight must be a number in \[0, 1\], got -0.5/],
+      [{ ...tinyConfig('simultaneous'), loss: { kind: 'vicreg' }, routing: { kind: 'train-all-below' } }, /weights Barlow Twins losses; block 1 has 'vicreg'/],
+      [{ ...tinyConfig('simultaneous'), trainBlocks: [1, 2, 3], routing: { kind: 'train-all-below' } }, /trains every block, but trainBlocks is \[1,2,3\]/],
+      [{ ...tinyConfig('simultaneous'), data: { batchSize: 6 }, routing: { kind: 'train-all-below' } }, /splits the batch of 6 into 4 groups of at least two/],
     ];
     for (const [config, message] of bad) assert.throws(() => resolveTrainConfig(config, tiny), message);
     assert.throws(() => resolveTrainConfig({ method: 'simultaneous', data: { dataset: 'mnist-like' } }, { ...tiny, name: 'mnist-like', imageShape: [8, 8, 1] }), /no default view recipe for mnist-like/);
