@@ -223,6 +223,7 @@ async function train(
             frozenBlocks: phase.frozenBlocks,
             frozenMode: config.frozenMode,
             ...(config.routing ? { routing: config.routing } : {}),
+            ...(config.backward ? { backward: config.backward } : {}),
           },
           optimizer.lars!,
           lr,

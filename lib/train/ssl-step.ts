@@ -6,6 +6,7 @@ import { BlockLossSpec, blockLoss } from './block-loss';
 import { NonFiniteLossError } from './non-finite-loss-error';
 import { exampleDifficulty, routeByDifficulty, routingWeights, RoutingScheme, checkRoutingScheme } from './difficulty-routing';
 import { weightedBarlowTwinsTerms } from '../losses/barlow-twins';
+import { stopGradient } from '../blockwise/stop-gradient';
 
 /** What one training step does; the trainers (end-to-end, simultaneous, sequential, ...) differ only here. */
 export interface SslStepConfig {
@@ -37,6 +38,14 @@ export interface SslStepConfig {
    * were routed. Needs every block in `lossBlocks`, none frozen, Barlow Twins losses. Default: none.
    */
   routing?: RoutingScheme;
+  /**
+   * `'joint'` (default): one backward pass through the sum of the block losses. `'per-block'`: one pass per
+   * block, so that only one block's activations and loss intermediates (the paper's 8192 x 8192
+   * cross-correlations) are alive at a time; the same gradients, for models with stop-gradient between blocks
+   * whose every non-frozen block in the run has a loss. The feature noise is drawn in another order (view 1 and
+   * view 2 block by block), so steps match the joint pass in distribution, not bit for bit.
+   */
+  backward?: 'joint' | 'per-block';
 }
 
 /** Per-block loss values of one step (NaN for blocks without a loss). */
@@ -91,6 +100,14 @@ export function sslTrainStep(
   let prefix = 0;
   while (frozen.has(prefix)) prefix++;
   const blocks = [...Array(runBlocks - prefix).keys()].map((i) => prefix + i);
+  if (config.backward === 'per-block') {
+    if (!model.network.stopGradient) throw new Error('sslTrainStep: per-block backward needs stop-gradient between blocks (this model trains end-to-end)');
+    if (routing) throw new Error('sslTrainStep: per-block backward cannot route by difficulty (routing reads the last block before the first block\'s loss)');
+    const lossless = blocks.filter((k) => !frozen.has(k) && !config.lossBlocks.includes(k));
+    if (lossless.length > 0) throw new Error(`sslTrainStep: per-block backward: block ${lossless[0] + 1} is trained but has no loss`);
+  } else if (config.backward !== undefined && config.backward !== 'joint') {
+    throw new Error(`sslTrainStep: backward must be 'joint' or 'per-block', got '${config.backward}'`);
+  }
   const blockModes: Mode[] = blocks.map((k) => (frozen.has(k) ? frozenMode : 'train'));
   const trainable = blocks.filter((k) => !frozen.has(k)).flatMap((k) => model.blockParameters(k).map((p) => p.variable));
 
@@ -99,34 +116,110 @@ export function sslTrainStep(
     prefix === 0
       ? views
       : views.map((v) => tf.tidy(() => model.network.forward(v, frozenMode, { blocks: prefix })[prefix - 1]));
-  const kept: tf.Scalar[] = [];
+  const computed =
+    config.backward === 'per-block'
+      ? perBlockGradients(model, inputs, specs, config.lossBlocks, blockModes, prefix, labels)
+      : jointGradients(model, inputs, specs, config.lossBlocks, blockModes, prefix, runBlocks, trainable, routing, labels);
+  try {
+    const values = computed.losses.map((l) => l.dataSync()[0]);
+    const blockLosses = Array<number>(n).fill(NaN);
+    config.lossBlocks.forEach((k, i) => (blockLosses[k] = values[i]));
+    config.lossBlocks.forEach((k, i) => {
+      if (!Number.isFinite(values[i])) {
+        throw new NonFiniteLossError(`sslTrainStep: block ${k + 1} loss is ${values[i]}; weights left unchanged`, k, values[i]);
+      }
+    });
+    optimizer.step(computed.grads, lr);
+    return { blockLosses, loss: computed.total?.dataSync()[0] ?? values.reduce((a, v) => a + v, 0) };
+  } finally {
+    tf.dispose([...computed.losses, computed.grads, ...(computed.total ? [computed.total] : [])]);
+    if (prefix > 0) tf.dispose(inputs as tf.Tensor4D[]);
+  }
+}
+
+/** The back-propagated block losses (in `lossBlocks` order), the gradients of the trained parameters, and their sum when the backward pass took it. */
+interface StepGradients {
+  losses: tf.Scalar[];
+  grads: tf.NamedTensorMap;
+  total?: tf.Scalar;
+}
+
+/** One backward pass through the sum of the block losses (every method). */
+function jointGradients(
+  model: BlockwiseSslModel,
+  inputs: readonly tf.Tensor4D[],
+  specs: BlockLossSpec[],
+  lossBlocks: number[],
+  blockModes: Mode[],
+  prefix: number,
+  runBlocks: number,
+  trainable: tf.Variable[],
+  routing: RoutingScheme | undefined,
+  labels: tf.Tensor1D | undefined,
+): StepGradients {
+  const losses: tf.Scalar[] = [];
   try {
     const { value, grads } = tf.variableGrads(() => {
       const a = model.forward(inputs[0], 'train', { from: prefix, blocks: runBlocks, blockModes });
       const b = model.forward(inputs[1], 'train', { from: prefix, blocks: runBlocks, blockModes });
-      const losses = routing
+      const ls = routing
         ? routedLosses(specs, a.embeddings, b.embeddings, routing)
-        : config.lossBlocks.map((k) => blockLoss(specs[k], a.embeddings[k - prefix], b.embeddings[k - prefix], labels));
-      for (const l of losses) kept.push(tf.keep(l));
-      return losses.length === 1 ? losses[0] : (tf.addN(losses) as tf.Scalar);
+        : lossBlocks.map((k) => blockLoss(specs[k], a.embeddings[k - prefix], b.embeddings[k - prefix], labels));
+      for (const l of ls) losses.push(tf.keep(l));
+      return ls.length === 1 ? ls[0] : (tf.addN(ls) as tf.Scalar);
     }, trainable);
-    try {
-      const values = kept.map((l) => l.dataSync()[0]);
-      const blockLosses = Array<number>(n).fill(NaN);
-      config.lossBlocks.forEach((k, i) => (blockLosses[k] = values[i]));
-      config.lossBlocks.forEach((k, i) => {
-        if (!Number.isFinite(values[i])) {
-          throw new NonFiniteLossError(`sslTrainStep: block ${k + 1} loss is ${values[i]}; weights left unchanged`, k, values[i]);
-        }
-      });
-      optimizer.step(grads, lr);
-      return { blockLosses, loss: value.dataSync()[0] };
-    } finally {
-      tf.dispose([value, grads]);
-    }
-  } finally {
-    tf.dispose(kept);
-    if (prefix > 0) tf.dispose(inputs as tf.Tensor4D[]);
+    return { losses, grads, total: value };
+  } catch (e) {
+    tf.dispose(losses);
+    throw e;
+  }
+}
+
+/**
+ * One backward pass per block (`SslStepConfig.backward: 'per-block'`), blocks in order: both views through
+ * block k, its head, projector and loss under a gradient tape of block k's parameters only, then the tape is
+ * dropped and block k's (detached) outputs feed block k + 1. With stop-gradient between blocks the gradients
+ * equal the joint pass's; only one block's activations and loss intermediates are alive at a time.
+ */
+function perBlockGradients(
+  model: BlockwiseSslModel,
+  inputs: readonly tf.Tensor4D[],
+  specs: BlockLossSpec[],
+  lossBlocks: number[],
+  blockModes: Mode[],
+  prefix: number,
+  labels: tf.Tensor1D | undefined,
+): StepGradients {
+  const losses = new Map<number, tf.Scalar>();
+  const grads: tf.NamedTensorMap = {};
+  let h: tf.Tensor4D[] = [...inputs];
+  const owned: tf.Tensor4D[] = [];
+  try {
+    blockModes.forEach((mode, i) => {
+      const k = prefix + i;
+      const last = i === blockModes.length - 1;
+      const next: tf.Tensor4D[] = [];
+      if (!lossBlocks.includes(k)) {
+        // A frozen block between trained ones: no tape.
+        for (const x of h) next.push(tf.tidy(() => model.forward(x, mode, { from: k, blocks: k + 1, blockModes: [mode] }).features[0]));
+      } else {
+        const params = model.blockParameters(k);
+        const { value, grads: g } = tf.variableGrads(() => {
+          const [a, b] = h.map((x) => model.forward(x, 'train', { from: k, blocks: k + 1, blockModes: [mode] }));
+          if (!last) next.push(tf.keep(stopGradient(a.features[0])), tf.keep(stopGradient(b.features[0])));
+          return blockLoss(specs[k], a.embeddings[0], b.embeddings[0], labels);
+        }, params.map((p) => p.variable));
+        losses.set(k, value);
+        Object.assign(grads, g);
+      }
+      owned.push(...next);
+      h = next;
+    });
+    tf.dispose(owned);
+    return { losses: lossBlocks.map((k) => losses.get(k)!), grads };
+  } catch (e) {
+    tf.dispose([...owned, ...losses.values(), grads]);
+    throw e;
   }
 }
 

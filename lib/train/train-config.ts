@@ -128,6 +128,12 @@ export interface TrainConfig {
    * Simultaneous training with Barlow Twins losses only. Default none (null).
    */
   routing?: RoutingScheme | null;
+  /**
+   * `'per-block'`: back-propagate one block at a time (`SslStepConfig.backward`): the same gradients with less
+   * memory, for runs with stop-gradient between blocks; the feature noise is drawn in another order. Default
+   * `'joint'`.
+   */
+  backward?: 'joint' | 'per-block';
   /** Seed of the weights, the data order, the augmentations and the noise. 0. */
   seed?: number;
   checkpoint?: Partial<CheckpointConfig>;
@@ -146,6 +152,8 @@ export interface ResolvedTrainConfig {
   init: InitFromRun | null;
   /** Present only when the run routes examples by difficulty (so configs written before it existed still match). */
   routing?: RoutingScheme;
+  /** Present only when `'per-block'`. */
+  backward?: 'per-block';
   seed: number;
   checkpoint: CheckpointConfig;
 }
@@ -329,6 +337,13 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
     if (data.batchSize < 2 * numBlocks) fail(`difficulty routing splits the batch of ${data.batchSize} into ${numBlocks} groups of at least two; raise data.batchSize`);
   }
 
+  const backward = config.backward ?? 'joint';
+  if (backward !== 'joint' && backward !== 'per-block') fail(`backward must be 'joint' or 'per-block', got '${backward}'`);
+  if (backward === 'per-block') {
+    if (e2e) fail("backward 'per-block' needs stop-gradient between blocks; end-to-end trains one block");
+    if (routing) fail("backward 'per-block' cannot route by difficulty (routing reads the last block before the first block's loss)");
+  }
+
   const seed = config.seed ?? 0;
   if (!Number.isInteger(seed)) fail(`seed ${seed} is not an integer`);
   return {
@@ -341,6 +356,7 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
     frozenMode,
     init: init ? { ...init, blocks: [...init.blocks] } : null,
     ...(routing ? { routing: { ...routing } } : {}),
+    ...(backward === 'per-block' ? { backward } : {}),
     seed,
     checkpoint,
   };

@@ -181,4 +181,69 @@ describe('sslTrainStep', () => {
       model.dispose();
     });
   });
+
+  describe("backward: 'per-block'", () => {
+    const quiet = { noise: { sigma: 0, variant: 'element' as const } };
+
+    async function stepBoth(cfg: SslStepConfig): Promise<{ joint: Float32Array[][]; perBlock: Float32Array[][]; losses: number[][] }> {
+      const v = views(12);
+      const out = { joint: [] as Float32Array[][], perBlock: [] as Float32Array[][], losses: [] as number[][] };
+      for (const backward of ['joint', 'per-block'] as const) {
+        const model = tinyModel(quiet);
+        const opt = new Lars(model.parameters());
+        const losses = [0, 1].map(() => sslTrainStep(model, v, { ...cfg, backward }, opt, 0.2).blockLosses);
+        out.losses.push(losses.flat());
+        out[backward === 'joint' ? 'joint' : 'perBlock'] = await Promise.all([0, 1, 2, 3].map((k) => snapshot(model, k)));
+        opt.dispose();
+        model.dispose();
+      }
+      tf.dispose(v);
+      return out;
+    }
+
+    it('gives the joint pass\'s losses and updates (simultaneous, two steps)', async () => {
+      const { joint, perBlock, losses } = await stepBoth({ loss: barlow, lossBlocks: [0, 1, 2, 3] });
+      assertClose(losses[1], losses[0], { rtol: 1e-5, what: 'block losses' });
+      joint.forEach((block, k) => block.forEach((p, i) => assertClose(perBlock[k][i], p, { rtol: 1e-4, atol: 1e-6, what: `block ${k + 1} parameter ${i}` })));
+    });
+
+    it('gives the joint pass\'s updates with frozen blocks below (sequential phase 2)', async () => {
+      const { joint, perBlock, losses } = await stepBoth({ loss: barlow, lossBlocks: [1], frozenBlocks: [0] });
+      assertClose(losses[1].filter(Number.isFinite), losses[0].filter(Number.isFinite), { rtol: 1e-5, what: 'block 2 loss' });
+      joint[1].forEach((p, i) => assertClose(perBlock[1][i], p, { rtol: 1e-4, atol: 1e-6, what: `block 2 parameter ${i}` }));
+      assert.ok(sameArrays(perBlock[0], joint[0]), 'frozen block 1 changed');
+    });
+
+    it('keeps tf.memory().numTensors unchanged across steps', () => {
+      const model = tinyModel();
+      const opt = new Lars(model.parameters());
+      const v = views(13);
+      const cfg: SslStepConfig = { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block' };
+      sslTrainStep(model, v, cfg, opt, 0.1);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) sslTrainStep(model, v, cfg, opt, 0.1);
+      assert.strictEqual(tf.memory().numTensors, before);
+      tf.dispose(v);
+      opt.dispose();
+      model.dispose();
+    });
+
+    it('refuses models without stop-gradient, routing, and trained blocks without a loss', () => {
+      const v = views(14);
+      const e2e = tinyModel({ stopGradient: false });
+      const opt = new Lars(e2e.parameters());
+      assert.throws(() => sslTrainStep(e2e, v, { loss: barlow, lossBlocks: [3], backward: 'per-block' }, opt, 0.1), /needs stop-gradient between blocks/);
+      assert.throws(
+        () => sslTrainStep(e2e, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block', routing: { kind: 'train-all-below' } }, opt, 0.1),
+        /needs stop-gradient|cannot route by difficulty/,
+      );
+      const model = tinyModel();
+      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block', routing: { kind: 'train-all-below' } }, opt, 0.1), /cannot route by difficulty/);
+      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [3], backward: 'per-block' }, opt, 0.1), /block 1 is trained but has no loss/);
+      tf.dispose(v);
+      opt.dispose();
+      e2e.dispose();
+      model.dispose();
+    });
+  });
 });

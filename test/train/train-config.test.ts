@@ -54,11 +54,15 @@ describe('resolveTrainConfig', () => {
     assert.deepStrictEqual(resolveTrainConfig(tinyConfig('random-feature'), tiny).trainBlocks, [3]);
   });
 
-  it('difficulty routing: kept when set (and then idempotent), absent otherwise', () => {
+  it('difficulty routing and per-block backward: kept when set (and then idempotent), absent otherwise', () => {
     const routed = resolveTrainConfig({ ...tinyConfig('simultaneous'), routing: { kind: 'weighted', otherWeight: 0.5 } }, tiny);
     assert.deepStrictEqual(routed.routing, { kind: 'weighted', otherWeight: 0.5 });
     assert.deepStrictEqual(resolveTrainConfig(routed, tiny), routed);
     assert.ok(!('routing' in resolveTrainConfig({ ...tinyConfig('simultaneous'), routing: null }, tiny)));
+    const perBlock = resolveTrainConfig({ ...tinyConfig('sequential'), backward: 'per-block' }, tiny);
+    assert.strictEqual(perBlock.backward, 'per-block');
+    assert.deepStrictEqual(resolveTrainConfig(perBlock, tiny), perBlock);
+    assert.ok(!('backward' in resolveTrainConfig({ ...tinyConfig('sequential'), backward: 'joint' }, tiny)));
   });
 
   it('names what does not fit', () => {
@@ -84,6 +88,9 @@ describe('resolveTrainConfig', () => {
       [{ ...tinyConfig('simultaneous'), loss: { kind: 'vicreg' }, routing: { kind: 'train-all-below' } }, /weights Barlow Twins losses; block 1 has 'vicreg'/],
       [{ ...tinyConfig('simultaneous'), trainBlocks: [1, 2, 3], routing: { kind: 'train-all-below' } }, /trains every block, but trainBlocks is \[1,2,3\]/],
       [{ ...tinyConfig('simultaneous'), data: { batchSize: 6 }, routing: { kind: 'train-all-below' } }, /splits the batch of 6 into 4 groups of at least two/],
+      [{ ...tinyConfig('end-to-end'), backward: 'per-block' }, /backward 'per-block' needs stop-gradient between blocks/],
+      [{ ...tinyConfig('simultaneous'), backward: 'per-block', routing: { kind: 'train-all-below' } }, /backward 'per-block' cannot route by difficulty/],
+      [{ ...tinyConfig('simultaneous'), backward: 'sideways' as never }, /backward must be 'joint' or 'per-block', got 'sideways'/],
     ];
     for (const [config, message] of bad) assert.throws(() => resolveTrainConfig(config, tiny), message);
     assert.throws(() => resolveTrainConfig({ method: 'simultaneous', data: { dataset: 'mnist-like' } }, { ...tiny, name: 'mnist-like', imageShape: [8, 8, 1] }), /no default view recipe for mnist-like/);

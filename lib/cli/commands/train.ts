@@ -37,6 +37,7 @@ export const trainSpec: CommandSpec = {
     { name: 'image-size', kind: 'int', placeholder: 'N', description: 'resize the images of a folder dataset to N x N' },
     ...SCHEDULE_OPTIONS,
     { name: 'seed', kind: 'int', placeholder: 'N', description: 'seed of weights, data order, augmentations and noise' },
+    { name: 'per-block-backward', kind: 'flag', description: 'back-propagate one block at a time (less memory; blockwise runs only)' },
     { name: 'out', kind: 'string', placeholder: 'DIR', description: 'run folder (default runs/<figure>-<run>-<scale>, or runs/<config name>)' },
     { name: 'overwrite', kind: 'flag', description: 'delete what the run folder holds first (default: refuse to touch an existing run)' },
     { name: 'no-probe', kind: 'flag', description: 'skip the probes at the end' },
@@ -142,6 +143,7 @@ export function trainPlan(options: Record<string, OptionValue>): TrainPlan {
   }
   config = withSchedule(config, options);
   if (options.seed !== undefined) config = { ...config, seed: options.seed as number };
+  if (options['per-block-backward']) config = { ...config, backward: 'per-block' };
   const probe = options['no-probe'] ? null : probeSettingsFrom(options);
   return { config, source, label, runDir: path.resolve((options.out as string | undefined) ?? defaultDir), probe };
 }
