@@ -110,6 +110,47 @@ export const PAPER_CLAIMS: readonly Claim[] = [
     },
   },
   {
+    id: 'larger-cbe-filters-hurt',
+    statement: 'Larger CbE filters hurt the final block: a 1x1 expansion beats a 5x5 one at block 4',
+    paper: 'significantly lower at block 4 (Fig. 12, plot only)',
+    test: { kind: 'better', a: ref('fig12', 'cbe-1x1'), b: ref('fig12', 'cbe-5x5'), block: 4 },
+  },
+  {
+    id: 'wider-projector-helps-early-hurts-last',
+    statement: 'A projector twice as wide helps the first block and hurts the last',
+    paper: '16384 vs 8192: higher at early blocks, lower at block 4 (Fig. 13, plot only)',
+    test: {
+      kind: 'all',
+      parts: [
+        { kind: 'better', a: ref('fig13', 'wide-projector'), b: ref('fig13', 'baseline'), block: 1 },
+        { kind: 'better', a: ref('fig13', 'baseline'), b: ref('fig13', 'wide-projector'), block: 4 },
+      ],
+    },
+  },
+  {
+    id: 'grouped-cbe-costs-little',
+    statement: 'A grouped convolution in the CbE head costs little at block 4',
+    paper: 'a minor loss (Fig. 13, plot only)',
+    test: { kind: 'near', a: ref('fig13', 'grouped-cbe'), b: ref('fig13', 'baseline'), block: 4, tolerance: 2 },
+  },
+  {
+    id: 'adaptive-augmentations-hurt',
+    statement: 'Easier augmentations for the early blocks (sequential training) lower accuracy at block 4',
+    paper: 'significantly lower (Fig. 11, plot only)',
+    test: { kind: 'better', a: ref('fig11', 'sequential-lsp'), b: ref('fig11', 'adaptive-augmentations'), block: 4 },
+  },
+  {
+    id: 'difficulty-routing-hurts',
+    statement: 'Routing examples to blocks by difficulty lowers accuracy at block 4, under every weighting tried',
+    paper: 'significantly lower (Fig. 11, plot only)',
+    test: {
+      kind: 'best',
+      a: ref('fig11', 'simultaneous-lsp'),
+      others: ['routing-train-all-below', 'routing-weight-0p5', 'routing-weight-0p1'].map((r) => ref('fig11', r)),
+      block: 4,
+    },
+  },
+  {
     id: 'cifar10-blockwise-nearly-matches-end-to-end',
     statement: 'On CIFAR-10, sequential blockwise training (1x1 CbE + GSP, no noise) nearly matches end-to-end training at block 4',
     paper: 'nearly matches (Fig. 16, plot only)',
