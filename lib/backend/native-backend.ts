@@ -67,11 +67,19 @@ export class NativeBackend extends MathBackendCPU {
 }
 
 /**
- * A quarter of the machine's memory, at most 4 GiB. Generous on purpose: memory new to the process is slow to
- * touch on virtual machines (measured here: ~0.9 s to first write 128 MB, 15 ms to rewrite it; bench/NOTES.md),
- * and one step of blockwise training on 32x32 maps frees and reallocates several 134 MB tensors.
+ * A quarter of the machine's memory, at most 4 GiB, or `$BLOCKWISE_NATIVE_POOL_BYTES`. Generous on purpose: memory
+ * new to the process is slow to touch on virtual machines (measured here: ~0.9 s to first write 128 MB, 15 ms to
+ * rewrite it; bench/NOTES.md), and one step of blockwise training on 32x32 maps frees and reallocates several
+ * 134 MB tensors. The paper preset frees and reallocates gigabytes of 8192 x 8192 arrays per step: a larger pool
+ * keeps them (bench/paper-step.ts).
  */
-function defaultPoolBytes(): number {
+export function defaultPoolBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.BLOCKWISE_NATIVE_POOL_BYTES;
+  if (given !== undefined && given !== '') {
+    const bytes = Number(given);
+    if (!(Number.isInteger(bytes) && bytes >= 0)) throw new Error(`BLOCKWISE_NATIVE_POOL_BYTES must be a whole number of bytes >= 0, got '${given}'`);
+    return bytes;
+  }
   return Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4));
 }
 
@@ -80,7 +88,7 @@ export interface NativeBackendOptions {
   threads?: number;
   /** tfjs backend priority; the highest registered one is tfjs' default. Default 1 (the cpu backend's). */
   priority?: number;
-  /** Most bytes of freed kernel outputs kept for reuse; default a quarter of the memory, at most 4 GiB. */
+  /** Most bytes of freed kernel outputs kept for reuse; default `$BLOCKWISE_NATIVE_POOL_BYTES`, else a quarter of the memory, at most 4 GiB. */
   poolBytes?: number;
 }
 

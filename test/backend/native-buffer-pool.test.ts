@@ -1,7 +1,8 @@
+import * as os from 'os';
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { BufferPool } from '../../lib/backend/native-buffer-pool';
-import { NATIVE_BACKEND, registerNativeBackend } from '../../lib/backend/native-backend';
+import { defaultPoolBytes, NATIVE_BACKEND, registerNativeBackend } from '../../lib/backend/native-backend';
 
 describe('BufferPool (recycled outputs of native kernels)', () => {
   it('recycles an array only after its single owner frees it', () => {
@@ -71,5 +72,12 @@ describe('native backend with recycled buffers', function () {
     } finally {
       await tf.setBackend(previous);
     }
+  });
+
+  it('pool size: $BLOCKWISE_NATIVE_POOL_BYTES, else a quarter of the memory up to 4 GiB; a bad value is named', () => {
+    assert.strictEqual(defaultPoolBytes({ BLOCKWISE_NATIVE_POOL_BYTES: '12884901888' }), 12 * 2 ** 30);
+    assert.strictEqual(defaultPoolBytes({ BLOCKWISE_NATIVE_POOL_BYTES: '0' }), 0);
+    assert.strictEqual(defaultPoolBytes({}), Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)));
+    assert.throws(() => defaultPoolBytes({ BLOCKWISE_NATIVE_POOL_BYTES: '8G' }), /BLOCKWISE_NATIVE_POOL_BYTES must be a whole number of bytes >= 0, got '8G'/);
   });
 });
