@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const width = Number(option('projector', '8192'));
   const steps = Number(option('steps', '2'));
   const perBlock = process.argv.includes('--per-block');
+  const lr = Number(option('lr', '0.1'));
   const backend = await initBackend();
   console.log(describeBackend(backend));
   const run = preset('fig4', 'paper').runs.find((r) => r.label === 'simultaneous-cbe-noise')!;
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     t = performance.now();
     let losses: number[] = [];
     const step = () => {
-      losses = sslTrainStep(model, views, { loss: config.loss, lossBlocks: [0, 1, 2, 3], ...(perBlock ? { backward: 'per-block' as const } : {}) }, lars, 0.1).blockLosses;
+      losses = sslTrainStep(model, views, { loss: config.loss, lossBlocks: [0, 1, 2, 3], ...(perBlock ? { backward: 'per-block' as const } : {}) }, lars, lr).blockLosses;
     };
     if (profile) {
       const info = await tf.profile(step);

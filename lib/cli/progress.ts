@@ -32,8 +32,13 @@ export function progressLine(e: StepEvent, { label = '', barWidth = 20 }: { labe
   const phase = e.phases > 1 ? ` phase ${e.phase + 1}/${e.phases}` : '';
   return (
     `${label ? `${label} ` : ''}${bar}${done}/${e.totalSteps} ${(100 * fraction).toFixed(0)}%${phase} ` +
-    `${formatDuration(e.elapsedSeconds)} ETA ${formatDuration(e.etaSeconds)} ${e.imagesPerSecond.toFixed(0)} img/s | loss ${formatBlockLosses(e.blockLosses)}`
+    `${formatDuration(e.elapsedSeconds)} ETA ${formatDuration(e.etaSeconds)} ${formatRate(e.imagesPerSecond)} img/s | loss ${formatBlockLosses(e.blockLosses)}`
   );
+}
+
+/** Images per second: whole numbers from 10 up, two significant digits below (the paper preset on a CPU: 0.12). */
+export function formatRate(perSecond: number): string {
+  return perSecond >= 10 || perSecond === 0 || !Number.isFinite(perSecond) ? perSecond.toFixed(0) : perSecond.toPrecision(2);
 }
 
 /**

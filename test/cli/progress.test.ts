@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { formatBlockLosses, formatDuration, ProgressBar, progressLine } from '../../lib/cli/progress';
+import { formatBlockLosses, formatDuration, formatRate, ProgressBar, progressLine } from '../../lib/cli/progress';
 import { StepEvent } from '../../lib/train/run-training';
 
 function event(step: number, totalSteps: number, over: Partial<StepEvent> = {}): StepEvent {
@@ -44,6 +44,9 @@ describe('cli/progress', () => {
       'run [###.......] 120/400 30% 1:23 ETA 1:02:03 51 img/s | loss b1 123 b2 45.7 b3 - b4 0.500',
     );
     assert.ok(progressLine(event(0, 8, { phase: 1, phases: 4 })).includes(' phase 2/4 '));
+    // The paper preset on a CPU: a step of 4 images every 32 s.
+    assert.ok(progressLine(event(3, 4, { imagesPerSecond: 4 / 32 })).includes(' 0.13 img/s '));
+    assert.deepStrictEqual([formatRate(51.2), formatRate(9.87), formatRate(0), formatRate(Number.NaN)], ['51', '9.9', '0', 'NaN']);
   });
 
   it('without a terminal: plain lines, about every 5% and at the last step', () => {
