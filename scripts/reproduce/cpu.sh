@@ -4,7 +4,7 @@
 # (Fig. 7's end-to-end, sequential and simultaneous LSP runs are Fig. 4's; the noise ablation's sigma 0.25 run is
 # Fig. 4's simultaneous CbE run; Fig. 6's LSP / CbE+GSP / random-init runs come from Fig. 4 and the noise ablation).
 # Experiment folders go to runs/cpu/<figure>; results/cpu/ keeps what is committed (scripts/reproduce/collect.sh).
-#   scripts/reproduce/cpu.sh [lane-a|lane-b|lane-c|lane-d|lane-e|appendix]
+#   scripts/reproduce/cpu.sh [lane-a|lane-b|lane-c|lane-d|lane-e|lane-f|appendix]
 #   (default: both = lanes a and b; appendix = lanes d and e; in the background, logs in runs/cpu/*.log)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +40,16 @@ lane_e() {
   "${cli[@]}" fig9 --scale cpu --seeds 0,1,2 --out "$out/fig9" --share-runs "$all"
   "${cli[@]}" fig11 --scale cpu --seeds 0,1,2 --out "$out/fig11" --share-runs "$all"
 }
+# Three seeds for the figures first run with one (session 3): a one-seed folder moves to runs/cpu-1seed/<figure> and its
+# runs are copied back as seed 0 by --share-runs; Fig. 8's and Fig. 14's other seeds are Fig. 4's and the noise ablation's.
+lane_f() {
+  local one="runs/cpu-1seed" fig
+  mkdir -p "$one"
+  for fig in fig8 fig14 fig16 fig5; do
+    if [ -f "$out/$fig/preset.json" ] && [ ! -d "$one/$fig" ] && ! compgen -G "$out/$fig/*/seed-0" >/dev/null; then mv "$out/$fig" "$one/$fig"; fi
+    "${cli[@]}" "$fig" --scale cpu --seeds 0,1,2 --out "$out/$fig" --share-runs "$all,$one/$fig"
+  done
+}
 
 case "${1:-both}" in
   lane-a) lane_a ;;
@@ -47,6 +57,7 @@ case "${1:-both}" in
   lane-c) lane_c ;;
   lane-d) lane_d ;;
   lane-e) lane_e ;;
+  lane-f) lane_f ;;
   appendix)
     npm run build >/dev/null
     nohup "$0" lane-d >"$out/lane-d.log" 2>&1 &
@@ -59,5 +70,5 @@ case "${1:-both}" in
     nohup "$0" lane-b >"$out/lane-b.log" 2>&1 &
     echo "lanes started: tail -f $out/lane-a.log $out/lane-b.log"
     ;;
-  *) echo "usage: $0 [lane-a|lane-b|lane-c|lane-d|lane-e|both|appendix]" >&2; exit 2 ;;
+  *) echo "usage: $0 [lane-a|lane-b|lane-c|lane-d|lane-e|lane-f|both|appendix]" >&2; exit 2 ;;
 esac
