@@ -25,7 +25,7 @@ SUBJECTS = {
     "fig10": ("Fig. 10", "lambda of the first block 0.0051 / 0.02 / 0.1 / 0.5 (blocks 2-4 end-to-end)"),
     "fig11": ("Fig. 11", "adaptive augmentations (sequential) and difficulty-based routing (simultaneous)"),
     "fig12": ("Fig. 12", "CbE filter size 1x1 / 3x3 / 5x5"),
-    "fig13": ("Fig. 13", "projector 256 vs 512 wide, CbE with 4 groups"),
+    "fig13": ("Fig. 13", "projector hidden width 256 vs 512, CbE with 4 groups"),
     "fig14": ("Fig. 14", "probe learning rates 0.1 / 0.3 / 1"),
     "fig16": ("Fig. 16", "CIFAR-10 at 24x24 views, end-to-end vs sequential CbE, with random-init"),
     "noise": ("Noise ablation", "sigma 0 / 0.25 / 0.5 per element, 0.25 per location"),
