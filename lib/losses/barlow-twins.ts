@@ -24,6 +24,15 @@ export interface BarlowTwinsTerms {
   redundancy: tf.Scalar;
 }
 
+/** The options with the paper's defaults filled in, checked; errors name `what`. */
+function resolveOptions(what: string, options: BarlowTwinsOptions): Required<BarlowTwinsOptions> {
+  const { lambda = 0.0051, invarianceTarget = 1, eps = 1e-5 } = options;
+  if (!(lambda >= 0 && lambda < Infinity)) throw new Error(`${what}: lambda must be finite and >= 0, got ${lambda}`);
+  if (!Number.isFinite(invarianceTarget)) throw new Error(`${what}: invarianceTarget must be finite, got ${invarianceTarget}`);
+  if (!(eps > 0 && eps < Infinity)) throw new Error(`${what}: eps must be finite and > 0, got ${eps}`);
+  return { lambda, invarianceTarget, eps };
+}
+
 /**
  * Normalises each of the D dimensions of `[N, D]` embeddings by its batch mean and biased batch variance, as
  * PyTorch's `BatchNorm1d(D, affine=False)` does in train mode.
@@ -62,13 +71,8 @@ export function barlowTwinsTerms(
   z2: tf.Tensor2D,
   options: BarlowTwinsOptions = {},
 ): BarlowTwinsTerms {
-  const { lambda = 0.0051, invarianceTarget = 1, eps = 1e-5 } = options;
   checkEmbeddingPair('barlowTwinsLoss', z1, z2);
-  if (!(lambda >= 0 && lambda < Infinity)) throw new Error(`barlowTwinsLoss: lambda must be finite and >= 0, got ${lambda}`);
-  if (!Number.isFinite(invarianceTarget)) {
-    throw new Error(`barlowTwinsLoss: invarianceTarget must be finite, got ${invarianceTarget}`);
-  }
-  if (!(eps > 0 && eps < Infinity)) throw new Error(`barlowTwinsLoss: eps must be finite and > 0, got ${eps}`);
+  const { lambda, invarianceTarget, eps } = resolveOptions('barlowTwinsLoss', options);
   const [invariance, redundancy] = tf.tidy(() => {
     const n = z1.shape[0];
     const z1n = standardize(z1, eps);
@@ -100,8 +104,8 @@ export function weightedBarlowTwinsTerms(
   weights: tf.Tensor1D,
   options: BarlowTwinsOptions = {},
 ): BarlowTwinsTerms {
-  const { lambda = 0.0051, invarianceTarget = 1, eps = 1e-5 } = options;
   checkEmbeddingPair('weightedBarlowTwinsTerms', z1, z2);
+  const { lambda, invarianceTarget, eps } = resolveOptions('weightedBarlowTwinsTerms', options);
   if (weights.rank !== 1 || weights.shape[0] !== z1.shape[0]) {
     throw new Error(`weightedBarlowTwinsTerms: weights of shape [${weights.shape}] do not give one weight to each of the ${z1.shape[0]} examples`);
   }
@@ -112,9 +116,6 @@ export function weightedBarlowTwinsTerms(
     total += w[i];
   }
   if (!(total > 0)) throw new Error('weightedBarlowTwinsTerms: every weight is 0');
-  if (!(lambda >= 0 && lambda < Infinity)) throw new Error(`weightedBarlowTwinsTerms: lambda must be finite and >= 0, got ${lambda}`);
-  if (!Number.isFinite(invarianceTarget)) throw new Error(`weightedBarlowTwinsTerms: invarianceTarget must be finite, got ${invarianceTarget}`);
-  if (!(eps > 0 && eps < Infinity)) throw new Error(`weightedBarlowTwinsTerms: eps must be finite and > 0, got ${eps}`);
   const [invariance, redundancy] = tf.tidy(() => {
     const p = tf.reshape(tf.div(weights, total), [-1, 1]); // [N, 1], sums to 1
     const standardizeWeighted = (z: tf.Tensor2D): tf.Tensor2D => {
