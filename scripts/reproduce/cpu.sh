@@ -40,7 +40,7 @@ lane_e() {
   "${cli[@]}" fig9 --scale cpu --seeds 0,1,2 --out "$out/fig9" --share-runs "$all"
   "${cli[@]}" fig11 --scale cpu --seeds 0,1,2 --out "$out/fig11" --share-runs "$all"
 }
-# Three seeds for the figures first run with one (session 3; Fig. 5 stays at one seed: its 3 x 4 runs did not fit in the
+# Three seeds for the figures first run with one (session 3; Fig. 5 stays at one seed: its 2 x 4 more runs did not fit in the
 # session): a one-seed folder moves to runs/cpu-1seed/<figure> and its
 # runs are copied back as seed 0 by --share-runs; Fig. 8's and Fig. 14's other seeds are Fig. 4's and the noise ablation's.
 lane_f() {
