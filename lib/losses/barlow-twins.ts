@@ -37,7 +37,7 @@ function resolveOptions(what: string, options: BarlowTwinsOptions): Required<Bar
  * Normalises each of the D dimensions of `[N, D]` embeddings by its batch mean and biased batch variance, as
  * PyTorch's `BatchNorm1d(D, affine=False)` does in train mode.
  */
-function standardize(z: tf.Tensor2D, eps: number): tf.Tensor2D {
+export function standardizeEmbeddings(z: tf.Tensor2D, eps = 1e-5): tf.Tensor2D {
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(z, 0);
     return tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, eps)));
@@ -46,12 +46,12 @@ function standardize(z: tf.Tensor2D, eps: number): tf.Tensor2D {
 
 /**
  * The Barlow Twins cross-correlation matrix `c = z1n^T z2n / N`, `[D, D]`, where z1n and z2n are the two views'
- * `[N, D]` embeddings standardised per dimension over the batch (see `standardize`). c_ij is the correlation
+ * `[N, D]` embeddings standardised per dimension over the batch (see `standardizeEmbeddings`). c_ij is the correlation
  * between dimension i of view 1 and dimension j of view 2 (slightly below 1 in magnitude because of `eps`).
  */
 export function barlowTwinsCrossCorrelation(z1: tf.Tensor2D, z2: tf.Tensor2D, eps = 1e-5): tf.Tensor2D {
   checkEmbeddingPair('barlowTwinsCrossCorrelation', z1, z2);
-  return tf.tidy(() => tf.div(tf.matMul(standardize(z1, eps), standardize(z2, eps), true, false), z1.shape[0]));
+  return tf.tidy(() => tf.div(tf.matMul(standardizeEmbeddings(z1, eps), standardizeEmbeddings(z2, eps), true, false), z1.shape[0]));
 }
 
 /**
@@ -75,8 +75,8 @@ export function barlowTwinsTerms(
   const { lambda, invarianceTarget, eps } = resolveOptions('barlowTwinsLoss', options);
   const [invariance, redundancy] = tf.tidy(() => {
     const n = z1.shape[0];
-    const z1n = standardize(z1, eps);
-    const z2n = standardize(z2, eps);
+    const z1n = standardizeEmbeddings(z1, eps);
+    const z2n = standardizeEmbeddings(z2, eps);
     const c = tf.div<tf.Tensor2D>(tf.matMul(z1n, z2n, true, false), n);
     // c_ii straight from the standardised embeddings (a sum over the batch) rather than picked out of c.
     const diagonal = tf.div(tf.sum(tf.mul(z1n, z2n), 0), n);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddingPair } from '../losses/embedding-pair';
+import { standardizeEmbeddings } from '../losses/barlow-twins';
 
 /**
  * Example difficulty-based routing (paper Appendix A, Fig. 11): each step ranks the batch's examples by their
@@ -36,13 +37,7 @@ export function checkRoutingScheme(what: string, scheme: RoutingScheme): void {
  */
 export function exampleDifficulty(z1: tf.Tensor2D, z2: tf.Tensor2D, eps = 1e-5): tf.Tensor1D {
   checkEmbeddingPair('exampleDifficulty', z1, z2);
-  return tf.tidy(() => {
-    const standardize = (z: tf.Tensor2D) => {
-      const { mean, variance } = tf.moments(z, 0);
-      return tf.mul(tf.sub(z, mean), tf.rsqrt(tf.add(variance, eps)));
-    };
-    return tf.mean(tf.square(tf.sub(standardize(z1), standardize(z2))), 1) as tf.Tensor1D;
-  });
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(standardizeEmbeddings(z1, eps), standardizeEmbeddings(z2, eps))), 1) as tf.Tensor1D);
 }
 
 /**

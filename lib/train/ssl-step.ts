@@ -116,10 +116,8 @@ export function sslTrainStep(
     prefix === 0
       ? views
       : views.map((v) => tf.tidy(() => model.network.forward(v, frozenMode, { blocks: prefix })[prefix - 1]));
-  const computed =
-    config.backward === 'per-block'
-      ? perBlockGradients(model, inputs, specs, config.lossBlocks, blockModes, prefix, labels)
-      : jointGradients(model, inputs, specs, config.lossBlocks, blockModes, prefix, runBlocks, trainable, routing, labels);
+  const pass: BackwardPass = { model, inputs, specs, lossBlocks: config.lossBlocks, blockModes, prefix, labels };
+  const computed = config.backward === 'per-block' ? perBlockGradients(pass) : jointGradients(pass, trainable, routing);
   try {
     const values = computed.losses.map((l) => l.dataSync()[0]);
     const blockLosses = Array<number>(n).fill(NaN);
@@ -144,19 +142,24 @@ interface StepGradients {
   total?: tf.Scalar;
 }
 
+/** What both backward passes work on: blocks `prefix .. prefix + blockModes.length - 1` run on `inputs` (the two views, or block `prefix`'s input). */
+interface BackwardPass {
+  model: BlockwiseSslModel;
+  inputs: readonly tf.Tensor4D[];
+  specs: BlockLossSpec[];
+  lossBlocks: number[];
+  blockModes: Mode[];
+  prefix: number;
+  labels: tf.Tensor1D | undefined;
+}
+
 /** One backward pass through the sum of the block losses (every method). */
 function jointGradients(
-  model: BlockwiseSslModel,
-  inputs: readonly tf.Tensor4D[],
-  specs: BlockLossSpec[],
-  lossBlocks: number[],
-  blockModes: Mode[],
-  prefix: number,
-  runBlocks: number,
+  { model, inputs, specs, lossBlocks, blockModes, prefix, labels }: BackwardPass,
   trainable: tf.Variable[],
   routing: RoutingScheme | undefined,
-  labels: tf.Tensor1D | undefined,
 ): StepGradients {
+  const runBlocks = prefix + blockModes.length;
   const losses: tf.Scalar[] = [];
   try {
     const { value, grads } = tf.variableGrads(() => {
@@ -181,15 +184,7 @@ function jointGradients(
  * dropped and block k's (detached) outputs feed block k + 1. With stop-gradient between blocks the gradients
  * equal the joint pass's; only one block's activations and loss intermediates are alive at a time.
  */
-function perBlockGradients(
-  model: BlockwiseSslModel,
-  inputs: readonly tf.Tensor4D[],
-  specs: BlockLossSpec[],
-  lossBlocks: number[],
-  blockModes: Mode[],
-  prefix: number,
-  labels: tf.Tensor1D | undefined,
-): StepGradients {
+function perBlockGradients({ model, inputs, specs, lossBlocks, blockModes, prefix, labels }: BackwardPass): StepGradients {
   const losses = new Map<number, tf.Scalar>();
   const grads: tf.NamedTensorMap = {};
   let h: tf.Tensor4D[] = [...inputs];
@@ -198,21 +193,25 @@ function perBlockGradients(
     blockModes.forEach((mode, i) => {
       const k = prefix + i;
       const last = i === blockModes.length - 1;
+      // Block k's outputs, the next block's inputs; in `owned` as soon as they exist, so an error frees them.
       const next: tf.Tensor4D[] = [];
+      const keep = (t: tf.Tensor4D): void => {
+        next.push(t);
+        owned.push(t);
+      };
       if (!lossBlocks.includes(k)) {
         // A frozen block between trained ones: no tape.
-        for (const x of h) next.push(tf.tidy(() => model.forward(x, mode, { from: k, blocks: k + 1, blockModes: [mode] }).features[0]));
+        for (const x of h) keep(tf.tidy(() => model.forward(x, mode, { from: k, blocks: k + 1, blockModes: [mode] }).features[0]));
       } else {
         const params = model.blockParameters(k);
         const { value, grads: g } = tf.variableGrads(() => {
           const [a, b] = h.map((x) => model.forward(x, 'train', { from: k, blocks: k + 1, blockModes: [mode] }));
-          if (!last) next.push(tf.keep(stopGradient(a.features[0])), tf.keep(stopGradient(b.features[0])));
+          if (!last) for (const y of [a, b]) keep(tf.keep(stopGradient(y.features[0])));
           return blockLoss(specs[k], a.embeddings[0], b.embeddings[0], labels);
         }, params.map((p) => p.variable));
         losses.set(k, value);
         Object.assign(grads, g);
       }
-      owned.push(...next);
       h = next;
     });
     tf.dispose(owned);
@@ -230,7 +229,7 @@ function perBlockGradients(
  */
 function routedLosses(specs: BlockLossSpec[], z1: tf.Tensor2D[], z2: tf.Tensor2D[], routing: RoutingScheme): tf.Scalar[] {
   const n = z1.length;
-  const difficulty = tf.tidy(() => exampleDifficulty(z1[n - 1], z2[n - 1]));
+  const difficulty = exampleDifficulty(z1[n - 1], z2[n - 1]);
   const route = routeByDifficulty(difficulty.dataSync(), n);
   difficulty.dispose();
   return routingWeights(route, n, routing).map((w, k) =>

@@ -323,11 +323,7 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
 
   const routing = config.routing ?? null;
   if (routing) {
-    try {
-      checkRoutingScheme('resolveTrainConfig', routing);
-    } catch (e) {
-      fail((e as Error).message.replace(/^resolveTrainConfig: /, ''));
-    }
+    checkRoutingScheme('resolveTrainConfig', routing);
     if (method !== 'simultaneous') fail(`difficulty routing needs every block training in every step (method 'simultaneous'), not '${method}'`);
     if (numBlocks < 2) fail('difficulty routing needs at least two blocks');
     if (trainBlocks.length !== numBlocks) fail(`difficulty routing trains every block, but trainBlocks is [${trainBlocks}]`);
