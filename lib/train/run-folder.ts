@@ -62,21 +62,47 @@ export interface RunStatus {
   updated: string;
 }
 
-/** Writes `value` as pretty JSON, atomically (temporary file, then rename). */
+let tmpCount = 0;
+
+/**
+ * Writes `text` to `file` atomically: into a temporary file of a name no other writer uses (`<file>.tmp-<pid>-<n>`),
+ * then renamed over `file`, so a kill or a full disk leaves either the old file or the new one, never a torn one.
+ * A failure names the file and removes the temporary file.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${tmpCount++}`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes `value` as pretty JSON, atomically (`writeFileAtomic`). */
 export function writeRunJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** Reads a JSON file of a run folder; a file that is not JSON is an error naming it. */
 export function readRunJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message})`);
+  }
 }
 
-/** Appends one step's metrics to `metrics.jsonl`. */
+/** Appends one step's metrics to `metrics.jsonl`; a failure (a full disk) names the file. */
 export function appendMetrics(file: string, m: StepMetrics): void {
-  fs.appendFileSync(file, `${JSON.stringify(m)}\n`);
+  try {
+    fs.appendFileSync(file, `${JSON.stringify(m)}\n`);
+  } catch (e) {
+    throw new Error(`cannot append to ${file}: ${(e as Error).message}`);
+  }
 }
 
 /** The metrics of a run, in step order; a torn last line (a run killed mid-write) is skipped. */
@@ -95,12 +121,18 @@ export function readMetrics(runDir: string): StepMetrics[] {
   return out;
 }
 
-/** Keeps only the metrics of steps before `step` (a resumed run rewrites the steps after its checkpoint). */
+/**
+ * Keeps only the metrics of steps before `step` (a resumed run rewrites the steps after its checkpoint) and drops a
+ * torn last line. The file is replaced atomically (`writeFileAtomic`), and only when a line goes: a run killed
+ * meanwhile keeps every line it had.
+ */
 export function truncateMetrics(runDir: string, step: number): void {
-  const kept = readMetrics(runDir).filter((m) => m.step < step);
   const file = runPaths(runDir).metrics;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
+  if (lines[lines.length - 1] === '') lines.pop();
+  const kept = readMetrics(runDir).filter((m) => m.step < step);
+  if (fs.existsSync(file) && kept.length === lines.length) return;
+  writeFileAtomic(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
 }
 
 /** A cell of a results table. */
@@ -140,3 +172,4 @@ export function appendTableRows(file: string, rows: Record<string, TableValue>[]
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.appendFileSync(file, text);
 }
+
