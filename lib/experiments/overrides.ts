@@ -1,3 +1,4 @@
+import { checkTrainConfigKeys } from '../train/config-schema';
 import { TrainConfig } from '../train/train-config';
 import { ExperimentPreset } from './preset';
 
@@ -44,6 +45,7 @@ export function withRunOverrides(preset: ExperimentPreset, overrides: DeepPartia
   if (unknown.length > 0) {
     throw new Error(`withRunOverrides: ${preset.figure} has no run ${unknown.map((l) => `'${l}'`).join(', ')} (runs: ${preset.runs.map((r) => r.label).join(', ')})`);
   }
+  checkTrainConfigKeys(overrides, 'withRunOverrides', { partial: true });
   return {
     ...clone(preset),
     runs: preset.runs.map((r) => (labels === undefined || labels.includes(r.label) ? { ...clone(r), config: withOverrides<TrainConfig>(r.config, overrides) } : clone(r))),

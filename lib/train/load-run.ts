@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
 import { buildModel } from './build-model';
+import { checkTrainConfigKeys } from './config-schema';
 import { checkpointFile, listCheckpoints, readCheckpoint, restoreVariables } from './checkpoint';
 import { readRunJson, runPaths } from './run-folder';
 import { ResolvedTrainConfig } from './train-config';
@@ -9,7 +10,9 @@ import { ResolvedTrainConfig } from './train-config';
 export function readRunConfig(runDir: string): ResolvedTrainConfig {
   const file = runPaths(runDir).config;
   if (!fs.existsSync(file)) throw new Error(`readRunConfig: ${runDir} is not a run folder (no config.json)`);
-  return readRunJson<ResolvedTrainConfig>(file);
+  const config = readRunJson<ResolvedTrainConfig>(file);
+  checkTrainConfigKeys(config, file);
+  return config;
 }
 
 /** The checkpoint file of a run after `step` steps, or its newest one; throws when there is none. */

@@ -8,6 +8,8 @@ import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe } from '../data/
 import { FASHION_MNIST_STATS } from '../data/normalization';
 import { BlockwiseSslConfig } from './blockwise-ssl-model';
 import { BlockLossSpec } from './block-loss';
+import { suggestion } from '../util/suggestion';
+import { checkTrainConfigKeys } from './config-schema';
 import { checkRoutingScheme, RoutingScheme } from './difficulty-routing';
 
 /**
@@ -220,8 +222,9 @@ function checkBlocks(what: string, blocks: readonly number[], numBlocks: number)
  * back unchanged.
  */
 export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): ResolvedTrainConfig {
+  checkTrainConfigKeys(config, 'resolveTrainConfig');
   const method = config.method;
-  if (!TRAIN_METHODS.includes(method)) fail(`unknown method '${method}' (one of ${TRAIN_METHODS.join(', ')})`);
+  if (!TRAIN_METHODS.includes(method)) fail(`unknown method '${method}'${suggestion(String(method), TRAIN_METHODS)} (one of ${TRAIN_METHODS.join(', ')})`);
   const e2e = method === 'end-to-end';
   const supervised = method === 'supervised-blockwise';
   const channels = dataset.imageShape[2];

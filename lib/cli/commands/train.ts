@@ -8,6 +8,7 @@ import { probeRun } from '../../experiments/probe-run';
 import { schedulesOfConfig } from '../../experiments/run-recipe';
 import { yieldingDataset } from '../../experiments/yielding-dataset';
 import { runTraining } from '../../train/run-training';
+import { checkTrainConfigKeys } from '../../train/config-schema';
 import { TrainConfig } from '../../train/train-config';
 import { CommandSpec, OptionSpec, OptionValue, parseCommand, UsageError, commandHelp } from '../args';
 import { BACKEND_OPTION, datasetArgument, CliIo, EXIT_INTERRUPTED, probeReporter, runAccuracyTable, startBackend, withInterrupt } from '../common';
@@ -72,6 +73,11 @@ function readConfigFile(file: string): TrainConfig {
     throw new UsageError(`train: --config ${file} is not valid JSON (${(e as Error).message})`);
   }
   if (typeof config !== 'object' || config === null || typeof config.method !== 'string') throw new UsageError(`train: --config ${file} must hold a TrainConfig object with a "method"`);
+  try {
+    checkTrainConfigKeys(config, `train: --config ${file}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return config;
 }
 
