@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -44,6 +45,20 @@ interface CheckpointHeader {
   version: 1;
   state: CheckpointState;
   tensors: TensorIndexEntry[];
+  /**
+   * SHA-256 (hex) of the header's JSON without this field, followed by every tensor's values in index order. Absent in checkpoints written
+   * before it existed, which load unchecked.
+   */
+  sha256?: string;
+}
+
+/** `'name' holds NaN at index i` for the first tensor with a non-finite value, or null when all are finite. */
+export function firstNonFinite(tensors: Record<string, SavedTensor>): string | null {
+  for (const [name, t] of Object.entries(tensors)) {
+    const i = t.values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) return `'${name}' holds ${t.values[i]} at index ${i}`;
+  }
+  return null;
 }
 
 function checkLittleEndian(): void {
@@ -86,8 +101,10 @@ export function restoreVariables(vars: NamedVariable[], tensors: Record<string, 
 /**
  * Writes a checkpoint as one binary file: the 8-byte magic `BWSSLCK1`, a little-endian uint32 header length,
  * a JSON header (state and a tensor index: section, name, shape, offset), zero padding to a multiple of 4
- * bytes, then every tensor's float32 values, little-endian, back to back. The file appears under its name
- * only once complete (written to a temporary name, then renamed), so a killed run never leaves a torn one.
+ * bytes, then every tensor's float32 values, little-endian, back to back. The header holds a SHA-256 checksum
+ * of itself (without the checksum) and of the values, which `readCheckpoint` checks. (The training loop checks
+ * that the values are finite before it saves.) The file appears under its name only once complete (written to
+ * a temporary name, then renamed), so a killed run never leaves a torn one.
  */
 export async function writeCheckpoint(file: string, checkpoint: Checkpoint): Promise<void> {
   checkLittleEndian();
@@ -104,7 +121,11 @@ export async function writeCheckpoint(file: string, checkpoint: Checkpoint): Pro
       offset += t.values.length;
     }
   }
-  const header: CheckpointHeader = { format: 'blockwise-ssl-checkpoint', version: 1, state: checkpoint.state, tensors };
+  const unsigned: CheckpointHeader = { format: 'blockwise-ssl-checkpoint', version: 1, state: checkpoint.state, tensors };
+  const bytes = data.map((values) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const hash = createHash('sha256').update(JSON.stringify(unsigned), 'utf8');
+  for (const b of bytes) hash.update(b);
+  const header: CheckpointHeader = { ...unsigned, sha256: hash.digest('hex') };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const headLength = 12 + json.length;
   const prefix = Buffer.alloc(headLength + ((4 - (headLength % 4)) % 4));
@@ -113,20 +134,29 @@ export async function writeCheckpoint(file: string, checkpoint: Checkpoint): Pro
   json.copy(prefix, 12);
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await fs.promises.open(tmp, 'w');
   try {
-    await fh.write(prefix);
-    for (const values of data) await fh.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await fs.promises.open(tmp, 'w');
+    try {
+      await fh.write(prefix);
+      for (const b of bytes) await fh.write(b);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw new Error(`writeCheckpoint: cannot write ${file}: ${(e as Error).message}`);
   }
-  await fs.promises.rename(tmp, file);
 }
 
-/** Reads a checkpoint written by `writeCheckpoint`, checking its magic, header and length. */
+/**
+ * Reads a checkpoint written by `writeCheckpoint`, checking its magic, header, length and checksum (when it has
+ * one: older checkpoints load unchecked). A damaged file is an error naming it.
+ */
 export async function readCheckpoint(file: string): Promise<Checkpoint> {
   checkLittleEndian();
+  const damaged = (why: string): Error => new Error(`readCheckpoint: ${file} is damaged (${why}); delete it to resume from the checkpoint before it`);
   const fh = await fs.promises.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -134,18 +164,32 @@ export async function readCheckpoint(file: string): Promise<Checkpoint> {
     await fh.read(start, 0, 12, 0);
     if (size < 12 || start.toString('latin1', 0, 8) !== MAGIC) throw new Error(`readCheckpoint: ${file} is not a blockwise-ssl checkpoint`);
     const jsonLength = start.readUInt32LE(8);
+    if (12 + jsonLength > size) throw damaged(`its header length ${jsonLength} runs past the end of its ${size} bytes`);
     const json = Buffer.alloc(jsonLength);
     await fh.read(json, 0, jsonLength, 12);
-    const header = JSON.parse(json.toString('utf8')) as CheckpointHeader;
+    let header: CheckpointHeader;
+    try {
+      header = JSON.parse(json.toString('utf8')) as CheckpointHeader;
+    } catch (e) {
+      throw damaged(`its header is not valid JSON: ${(e as Error).message}`);
+    }
     if (header.format !== 'blockwise-ssl-checkpoint' || header.version !== 1) throw new Error(`readCheckpoint: ${file} has an unknown header format`);
     const dataStart = 12 + jsonLength + ((4 - ((12 + jsonLength) % 4)) % 4);
     const total = header.tensors.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
     if (size !== dataStart + 4 * total) throw new Error(`readCheckpoint: ${file} has ${size} bytes, its index needs ${dataStart + 4 * total}`);
+    const { sha256, ...unsigned } = header;
+    const hash = createHash('sha256').update(JSON.stringify(unsigned), 'utf8');
     const out: Checkpoint = { state: header.state, weights: {}, optimizer: {} };
     for (const t of header.tensors) {
       const values = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
-      await fh.read(new Uint8Array(values.buffer), 0, values.byteLength, dataStart + 4 * t.offset);
+      const bytes = new Uint8Array(values.buffer);
+      await fh.read(bytes, 0, bytes.byteLength, dataStart + 4 * t.offset);
+      hash.update(bytes);
       out[t.section][t.name] = { shape: t.shape, values };
+    }
+    if (sha256 !== undefined) {
+      const actual = hash.digest('hex');
+      if (actual !== sha256) throw damaged(`its SHA-256 checksum is ${actual}, its header says ${sha256}`);
     }
     return out;
   } finally {

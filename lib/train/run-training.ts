@@ -7,10 +7,10 @@ import { ImageDataset } from '../data/dataset';
 import { twoViews } from '../data/views';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
 import { buildModel, loadBlocks } from './build-model';
-import { Checkpoint, checkpointFile, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
+import { Checkpoint, checkpointFile, firstNonFinite, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
 import { readRunConfig, runCheckpointFile } from './load-run';
 import { NonFiniteLossError } from './non-finite-loss-error';
-import { appendMetrics, RunStatus, runPaths, truncateMetrics, writeRunJson } from './run-folder';
+import { appendMetrics, readRunJson, RunStatus, runPaths, truncateMetrics, writeRunJson } from './run-folder';
 import { deriveSeed, SeedStream } from './seeds';
 import { SslStepResult, sslTrainStep } from './ssl-step';
 import { ResolvedTrainConfig, TrainConfig, resolveTrainConfig } from './train-config';
@@ -108,17 +108,38 @@ export async function runTraining(config: TrainConfig, options: TrainingOptions)
   return train(resolved, dataset, null, options);
 }
 
+/** Options of `resumeTraining`. */
+export interface ResumeOptions extends Omit<TrainingOptions, 'runDir'> {
+  /**
+   * Start over from step 0 when every checkpoint the run wrote is gone (default: refuse, since the steps they
+   * held would be trained again and their metrics dropped).
+   */
+  restart?: boolean;
+}
+
 /**
  * Continues a run from its newest checkpoint exactly as if it had never stopped: the same next batch, views
  * and noise, the same weights, batch-norm statistics and optimiser state, so its final weights equal an
- * uninterrupted run's. Metrics written after that checkpoint are dropped and rewritten. A run without
- * checkpoint starts over; a completed run returns at once.
+ * uninterrupted run's. Metrics written after that checkpoint are dropped and rewritten. A run killed before its
+ * first checkpoint starts over; one whose checkpoints were all deleted is refused unless `restart`. A completed
+ * run returns at once. A corrupted checkpoint (its checksum) or one with non-finite weights is an error naming
+ * it.
  */
-export async function resumeTraining(runDir: string, options: Omit<TrainingOptions, 'runDir'> = {}): Promise<TrainingResult> {
+export async function resumeTraining(runDir: string, options: ResumeOptions = {}): Promise<TrainingResult> {
+  const paths = runPaths(runDir);
   const config = readRunConfig(runDir);
   const dataset = options.dataset ?? (await loadTrainingDataset(config.data.dataset));
-  const latest = listCheckpoints(runPaths(runDir).checkpoints).pop() ?? null;
+  const latest = listCheckpoints(paths.checkpoints).pop() ?? null;
+  const wrote = fs.existsSync(paths.status) ? readRunJson<RunStatus>(paths.status).lastCheckpoint : null;
+  if (latest === null && wrote !== null && !options.restart) {
+    throw new Error(
+      `resumeTraining: ${paths.dir} has no checkpoint left (its status names ${wrote}); resuming would start over from step 0. ` +
+        'Pass restart (blockwise-ssl resume --restart) to do so.',
+    );
+  }
   const checkpoint = latest ? { checkpoint: await readCheckpoint(latest.file), file: latest.file } : null;
+  const bad = checkpoint ? firstNonFinite(checkpoint.checkpoint.weights) : null;
+  if (bad) throw new Error(`resumeTraining: ${checkpoint!.file} holds non-finite weights (${bad}); delete it to resume from the checkpoint before it`);
   return train(config, dataset, checkpoint, { ...options, runDir });
 }
 
@@ -175,10 +196,19 @@ async function train(
 
     const save = async (reason: CheckpointEvent['reason'], phase: number): Promise<void> => {
       const file = checkpointFile(paths.checkpoints, step);
+      const weights = moduleTensors(model);
+      const optimizerState = optimizer.lars?.getState() ?? {};
+      const bad = firstNonFinite(weights) ?? firstNonFinite(optimizerState);
+      if (bad !== null) {
+        const message =
+          `training stopped after step ${step - 1}: ${bad}, so no checkpoint is written. ` +
+          `The last good checkpoint is ${lastCheckpoint ?? 'none (no checkpoint had been written)'}.`;
+        throw new Error(message);
+      }
       await writeCheckpoint(file, {
         state: { step, phase, dataset: datasetState, written: new Date().toISOString() },
-        weights: moduleTensors(model),
-        optimizer: optimizer.lars?.getState() ?? {},
+        weights,
+        optimizer: optimizerState,
       });
       lastCheckpoint = file;
       pruneCheckpoints(paths.checkpoints, config.checkpoint.keep);
@@ -280,6 +310,16 @@ async function train(
     }
     status('completed');
     return { runDir: paths.dir, status: 'completed', step, totalSteps: plan.totalSteps, checkpoint: lastCheckpoint };
+  } catch (e) {
+    // A run that fails otherwise (a full disk, non-finite weights) says so in its status, when it still can.
+    if (!(e instanceof NonFiniteLossError)) {
+      try {
+        status('failed', (e as Error).message);
+      } catch {
+        // The disk may be full: the error thrown says what went wrong.
+      }
+    }
+    throw e;
   } finally {
     model.dispose();
     optimizer.lars?.dispose();

@@ -16,6 +16,7 @@ export const resumeSpec: CommandSpec = {
   options: [
     { name: 'dataset', kind: 'string', placeholder: 'NAME|PATH', description: 'the training images, when the run folder\'s dataset.json does not say' },
     { name: 'no-probe', kind: 'flag', description: 'skip the probes at the end' },
+    { name: 'restart', kind: 'flag', description: 'start over from step 0 when every checkpoint of the run is gone (default: refuse)' },
     SCALE_OPTION,
     ...PROBE_OPTIONS,
     BACKEND_OPTION,
@@ -38,7 +39,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   const label = path.basename(runDir);
   const bar = new ProgressBar(io.stderr);
   io.stderr.write(`resuming ${runDir}\n`);
-  const result = await withInterrupt(io, (signal) => resumeTraining(runDir, { dataset: yieldingDataset(dataset), signal, onStep: (e) => bar.update(e, label) }));
+  const result = await withInterrupt(io, (signal) => resumeTraining(runDir, { dataset: yieldingDataset(dataset), signal, restart: parsed.options.restart === true, onStep: (e) => bar.update(e, label) }));
   bar.done();
   if (result.status === 'stopped') {
     io.stderr.write(`stopped after ${result.step} of ${result.totalSteps} steps; continue with: blockwise-ssl resume ${runDir}\n`);
