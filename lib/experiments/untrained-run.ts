@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { ImageDataset } from '../data/dataset';
 import { buildModel } from '../train/build-model';
 import { checkpointFile, moduleTensors, writeCheckpoint } from '../train/checkpoint';
-import { RunStatus, runPaths, writeRunJson } from '../train/run-folder';
+import { markRunFolder, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
 import { resolveTrainConfig, TrainConfig } from '../train/train-config';
 import { runSplit } from '../train/training-data';
 
@@ -20,6 +20,7 @@ export async function writeUntrainedRun(runDir: string, config: TrainConfig, dat
   const model = buildModel(resolved);
   try {
     fs.mkdirSync(paths.checkpoints, { recursive: true });
+    markRunFolder(paths.dir);
     writeRunJson(paths.config, resolved);
     const file = checkpointFile(paths.checkpoints, 0);
     await writeCheckpoint(file, {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
 
 /**
  * The files of a run folder:
@@ -7,7 +8,10 @@ import * as path from 'path';
  * - `metrics.jsonl`: one JSON object per training step (`StepMetrics`);
  * - `status.json`: whether the run is running, completed, stopped or failed (`RunStatus`);
  * - `probes.csv`: probe results, one row per (probe, block, ...), written by the evaluation code;
- * - `checkpoints/step-<8 digits>.ckpt`: checkpoints (see `writeCheckpoint`).
+ * - `checkpoints/step-<8 digits>.ckpt`: checkpoints (see `writeCheckpoint`);
+ * - `dataset.json`, `statistics.json`: where the images came from, Fig. 8 statistics (written by the experiments);
+ * - `.blockwise-run`: the marker of a folder this project created (`RUN_MARKER_FILE`);
+ * - `run.lock`: held while a process trains in the folder (`lockRunFolder`).
  */
 export interface RunPaths {
   dir: string;
@@ -173,3 +177,95 @@ export function appendTableRows(file: string, rows: Record<string, TableValue>[]
   fs.appendFileSync(file, text);
 }
 
+/**
+ * The marker of a run folder created by this project (`runTraining`, `writeUntrainedRun`): `--overwrite` deletes
+ * only folders that hold it (or old run folders written before it existed, see `clearRunFolder`).
+ */
+export const RUN_MARKER_FILE = '.blockwise-run';
+
+/** Marks a folder as a run folder of this project (`RUN_MARKER_FILE`). */
+export function markRunFolder(runDir: string): void {
+  writeRunJson(path.join(path.resolve(runDir), RUN_MARKER_FILE), { createdBy: 'blockwise-ssl', created: new Date().toISOString() });
+}
+
+/** The files this project writes at the top of a run folder (besides `checkpoints/`). */
+const RUN_FILES = [RUN_MARKER_FILE, RUN_LOCK_FILE, 'config.json', 'metrics.jsonl', 'status.json', 'probes.csv', 'dataset.json', 'statistics.json'];
+
+function isRunFile(name: string): boolean {
+  const base = name.replace(/\.(tmp|stale)-[\w-]+$/, '');
+  return RUN_FILES.includes(base);
+}
+
+/** Entries of a run folder that this project did not write, relative to it (`checkpoints/x` for one in checkpoints/). */
+function foreignEntries(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const stat = fs.lstatSync(path.join(dir, name));
+    if (name === 'checkpoints' && stat.isDirectory()) {
+      for (const c of fs.readdirSync(path.join(dir, name))) {
+        const ok = /^step-\d+\.ckpt(\.tmp-\d+)?$/.test(c) && fs.lstatSync(path.join(dir, name, c)).isFile();
+        if (!ok) out.push(`checkpoints/${c}`);
+      }
+    } else if (!(isRunFile(name) && stat.isFile())) {
+      out.push(name);
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * Whether `dir` is or may become a run folder: absent (its nearest existing parent a writable folder), or a folder.
+ * Throws an error naming the path otherwise (a file named as the run folder, or a file in its path).
+ */
+export function checkRunDirPath(runDir: string, who: string): void {
+  const dir = path.resolve(runDir);
+  let at = dir;
+  while (!fs.existsSync(at)) {
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (!fs.statSync(at).isDirectory()) {
+    throw new Error(at === dir ? `${who}: ${dir} is a file, not a run folder; give a folder` : `${who}: cannot create the run folder ${dir}: ${at} is a file`);
+  }
+  try {
+    fs.accessSync(at, fs.constants.W_OK);
+  } catch {
+    throw new Error(`${who}: cannot write in ${at} (no permission)`);
+  }
+}
+
+/**
+ * Empties a run folder so that a new run can start in it (`train --overwrite`), deleting only what this project
+ * wrote. It refuses, with an error naming the folder:
+ * - a folder holding anything this project does not write (a user's project folder with a `config.json`);
+ * - a folder without the run marker (`RUN_MARKER_FILE`), unless it is a run folder written before the marker
+ *   existed: besides the run files, it has `config.json`, `status.json` and `checkpoints/`, and nothing else;
+ * - a folder a live process trains in (its `run.lock`).
+ * The folder itself stays, empty. An absent or empty folder is left as it is.
+ */
+export function clearRunFolder(runDir: string, who: string): void {
+  const dir = path.resolve(runDir);
+  checkRunDirPath(dir, who);
+  if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) return;
+  const foreign = foreignEntries(dir);
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, ... (${foreign.length} in all)` : '');
+    throw new Error(`${who}: not deleting ${dir}: it holds ${shown}, which blockwise-ssl did not write; delete or move them yourself, or give another folder`);
+  }
+  const paths = runPaths(dir);
+  const names = fs.readdirSync(dir);
+  const legacy = ['config.json', 'status.json', 'checkpoints'].every((n) => names.includes(n));
+  if (!names.includes(RUN_MARKER_FILE) && !legacy) {
+    throw new Error(`${who}: not deleting ${dir}: it has no ${RUN_MARKER_FILE} marker and is not a complete run folder (config.json, status.json, checkpoints/), so blockwise-ssl did not create it`);
+  }
+  const holder = runLockHolder(dir);
+  if (holder !== null) throw new Error(`${who}: not deleting ${dir}: process ${holder.pid} on ${holder.hostname} is training in it (${path.join(dir, RUN_LOCK_FILE)})`);
+  if (fs.existsSync(paths.checkpoints)) {
+    for (const c of fs.readdirSync(paths.checkpoints)) fs.rmSync(path.join(paths.checkpoints, c));
+    fs.rmdirSync(paths.checkpoints);
+  }
+  // The marker goes last: a folder half emptied (a kill) is still one that --overwrite empties.
+  for (const n of names) if (n !== 'checkpoints' && n !== RUN_MARKER_FILE) fs.rmSync(path.join(dir, n));
+  if (names.includes(RUN_MARKER_FILE)) fs.rmSync(path.join(dir, RUN_MARKER_FILE));
+}

@@ -10,7 +10,8 @@ import { buildModel, loadBlocks } from './build-model';
 import { Checkpoint, checkpointFile, firstNonFinite, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
 import { readRunConfig, runCheckpointFile } from './load-run';
 import { NonFiniteLossError } from './non-finite-loss-error';
-import { appendMetrics, readRunJson, RunStatus, runPaths, truncateMetrics, writeRunJson } from './run-folder';
+import { appendMetrics, checkRunDirPath, markRunFolder, readRunJson, RunStatus, runPaths, truncateMetrics, writeRunJson } from './run-folder';
+import { lockRunFolder, RUN_LOCK_FILE } from './run-lock';
 import { deriveSeed, SeedStream } from './seeds';
 import { SslStepResult, sslTrainStep } from './ssl-step';
 import { ResolvedTrainConfig, TrainConfig, resolveTrainConfig } from './train-config';
@@ -76,10 +77,11 @@ export interface TrainingResult {
 }
 
 /**
- * Trains a model from scratch as `config` says, in `options.runDir` (created; must be empty): writes the
- * resolved config to `config.json`, one line per step to `metrics.jsonl`, checkpoints to `checkpoints/`
- * (every `checkpoint.everySteps` steps, at every epoch end, at the end of each sequential phase, of the
- * run, and when stopped), and `status.json`. The model is disposed at the end; `loadRunModel(runDir)`
+ * Trains a model from scratch as `config` says, in `options.runDir` (created; must be empty). The config and its
+ * training plan are checked before anything is written; then the folder gets its marker (`.blockwise-run`) and,
+ * while training, its `run.lock` (`lockRunFolder`). It writes the resolved config to `config.json`, one line
+ * per step to `metrics.jsonl`, checkpoints to `checkpoints/` (every `checkpoint.everySteps` steps, at every
+ * epoch end, at the end of each sequential phase, of the run, and when stopped), and `status.json`. The model is disposed at the end; `loadRunModel(runDir)`
  * gives it back from the last checkpoint.
  *
  * Every method runs through the same loop: step s reads its batch (a function of the seed and s), makes
@@ -93,9 +95,9 @@ export interface TrainingResult {
  */
 export async function runTraining(config: TrainConfig, options: TrainingOptions): Promise<TrainingResult> {
   const paths = runPaths(options.runDir);
-  if (fs.existsSync(paths.dir) && fs.readdirSync(paths.dir).length > 0) {
-    throw new Error(`runTraining: ${paths.dir} is not empty; resume it with resumeTraining, or choose another folder`);
-  }
+  checkRunDirPath(paths.dir, 'runTraining');
+  const notEmpty = (): boolean => fs.existsSync(paths.dir) && fs.readdirSync(paths.dir).some((f) => f !== RUN_LOCK_FILE);
+  if (notEmpty()) throw new Error(`runTraining: ${paths.dir} is not empty; resume it with resumeTraining, or choose another folder`);
   const name = config.data?.dataset ?? options.dataset?.name ?? 'fashion-mnist';
   const dataset = options.dataset ?? (await loadTrainingDataset(name));
   const resolved = resolveTrainConfig({ ...config, data: { ...config.data, dataset: name } }, datasetInfo(dataset, name));
@@ -103,9 +105,19 @@ export async function runTraining(config: TrainConfig, options: TrainingOptions)
     const source = runCheckpointFile(resolved.init.run, resolved.init.step);
     resolved.init = { ...resolved.init, run: path.resolve(resolved.init.run), step: source.step };
   }
-  fs.mkdirSync(paths.checkpoints, { recursive: true });
-  writeRunJson(paths.config, resolved);
-  return train(resolved, dataset, null, options);
+  // Everything that can reject the config is checked before the folder is written, so a mistake leaves no folder
+  // that blocks the retry.
+  trainingPlan(resolved, runSplit(dataset, resolved.data).train.size);
+  const lock = lockRunFolder(paths.dir, 'runTraining');
+  try {
+    if (notEmpty()) throw new Error(`runTraining: ${paths.dir} is not empty; resume it with resumeTraining, or choose another folder`);
+    markRunFolder(paths.dir);
+    fs.mkdirSync(paths.checkpoints, { recursive: true });
+    writeRunJson(paths.config, resolved);
+    return await train(resolved, dataset, null, options);
+  } finally {
+    lock.release();
+  }
 }
 
 /** Options of `resumeTraining`. */
@@ -123,24 +135,29 @@ export interface ResumeOptions extends Omit<TrainingOptions, 'runDir'> {
  * uninterrupted run's. Metrics written after that checkpoint are dropped and rewritten. A run killed before its
  * first checkpoint starts over; one whose checkpoints were all deleted is refused unless `restart`. A completed
  * run returns at once. A corrupted checkpoint (its checksum) or one with non-finite weights is an error naming
- * it.
+ * it; a folder another live process trains in (its `run.lock`) too.
  */
 export async function resumeTraining(runDir: string, options: ResumeOptions = {}): Promise<TrainingResult> {
   const paths = runPaths(runDir);
   const config = readRunConfig(runDir);
   const dataset = options.dataset ?? (await loadTrainingDataset(config.data.dataset));
-  const latest = listCheckpoints(paths.checkpoints).pop() ?? null;
-  const wrote = fs.existsSync(paths.status) ? readRunJson<RunStatus>(paths.status).lastCheckpoint : null;
-  if (latest === null && wrote !== null && !options.restart) {
-    throw new Error(
-      `resumeTraining: ${paths.dir} has no checkpoint left (its status names ${wrote}); resuming would start over from step 0. ` +
-        'Pass restart (blockwise-ssl resume --restart) to do so.',
-    );
+  const lock = lockRunFolder(paths.dir, 'resumeTraining');
+  try {
+    const latest = listCheckpoints(paths.checkpoints).pop() ?? null;
+    const wrote = fs.existsSync(paths.status) ? readRunJson<RunStatus>(paths.status).lastCheckpoint : null;
+    if (latest === null && wrote !== null && !options.restart) {
+      throw new Error(
+        `resumeTraining: ${paths.dir} has no checkpoint left (its status names ${wrote}); resuming would start over from step 0. ` +
+          'Pass restart (blockwise-ssl resume --restart) to do so.',
+      );
+    }
+    const checkpoint = latest ? { checkpoint: await readCheckpoint(latest.file), file: latest.file } : null;
+    const bad = checkpoint ? firstNonFinite(checkpoint.checkpoint.weights) : null;
+    if (bad) throw new Error(`resumeTraining: ${checkpoint!.file} holds non-finite weights (${bad}); delete it to resume from the checkpoint before it`);
+    return await train(config, dataset, checkpoint, { ...options, runDir });
+  } finally {
+    lock.release();
   }
-  const checkpoint = latest ? { checkpoint: await readCheckpoint(latest.file), file: latest.file } : null;
-  const bad = checkpoint ? firstNonFinite(checkpoint.checkpoint.weights) : null;
-  if (bad) throw new Error(`resumeTraining: ${checkpoint!.file} holds non-finite weights (${bad}); delete it to resume from the checkpoint before it`);
-  return train(config, dataset, checkpoint, { ...options, runDir });
 }
 
 function datasetInfo(dataset: ImageDataset, name: string) {

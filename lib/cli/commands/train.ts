@@ -7,6 +7,7 @@ import { isFigureId, preset } from '../../experiments/presets';
 import { probeRun } from '../../experiments/probe-run';
 import { schedulesOfConfig } from '../../experiments/run-recipe';
 import { yieldingDataset } from '../../experiments/yielding-dataset';
+import { checkRunDirPath, clearRunFolder } from '../../train/run-folder';
 import { runTraining } from '../../train/run-training';
 import { checkTrainConfigKeys } from '../../train/config-schema';
 import { TrainConfig } from '../../train/train-config';
@@ -40,7 +41,7 @@ export const trainSpec: CommandSpec = {
     { name: 'seed', kind: 'int', placeholder: 'N', description: 'seed of weights, data order, augmentations and noise' },
     { name: 'per-block-backward', kind: 'flag', description: 'back-propagate one block at a time (less memory; blockwise runs only)' },
     { name: 'out', kind: 'string', placeholder: 'DIR', description: 'run folder (default runs/<figure>-<run>-<scale>, or runs/<config name>)' },
-    { name: 'overwrite', kind: 'flag', description: 'delete what the run folder holds first (default: refuse to touch an existing run)' },
+    { name: 'overwrite', kind: 'flag', description: 'delete the run that the run folder holds first (only a folder blockwise-ssl created; default: refuse to touch an existing run)' },
     { name: 'no-probe', kind: 'flag', description: 'skip the probes at the end' },
     ...PROBE_OPTIONS,
     BACKEND_OPTION,
@@ -196,7 +197,12 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     return 0;
   }
   const plan = trainPlan(parsed.options);
-  if (parsed.options.overwrite && fs.existsSync(path.join(plan.runDir, 'config.json'))) fs.rmSync(plan.runDir, { recursive: true });
+  try {
+    if (parsed.options.overwrite) clearRunFolder(plan.runDir, 'train --overwrite');
+    else checkRunDirPath(plan.runDir, 'train --out');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   if (fs.existsSync(plan.runDir) && fs.readdirSync(plan.runDir).length > 0) {
     throw new UsageError(`train: ${plan.runDir} already holds a run; continue it with 'blockwise-ssl resume ${plan.runDir}' or give another --out`);
   }
