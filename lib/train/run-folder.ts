@@ -229,9 +229,11 @@ export function checkRunDirPath(runDir: string, who: string): void {
     throw new Error(at === dir ? `${who}: ${dir} is a file, not a run folder; give a folder` : `${who}: cannot create the run folder ${dir}: ${at} is a file`);
   }
   try {
-    fs.accessSync(at, fs.constants.W_OK);
-  } catch {
-    throw new Error(`${who}: cannot write in ${at} (no permission)`);
+    if (at === dir) fs.accessSync(at, fs.constants.W_OK);
+    // Creating a folder is the only sure test (permissions, read-only or virtual file systems such as /proc).
+    else fs.rmdirSync(fs.mkdtempSync(path.join(at, '.blockwise-probe-')));
+  } catch (e) {
+    throw new Error(`${who}: cannot ${at === dir ? 'write in' : 'create the run folder'} ${dir}: ${(e as Error).message}`);
   }
 }
 

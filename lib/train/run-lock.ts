@@ -30,6 +30,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Creates `dir` and its missing parents, one level at a time: Node's recursive mkdir never returns for a folder
+ * that cannot be created in a virtual file system (/proc).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let at = dir; !fs.existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 function readOwner(file: string): RunLockOwner | null {
   try {
     const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as RunLockOwner;
@@ -58,7 +74,7 @@ export function lockRunFolder(runDir: string, who: string): RunLock {
   const dir = path.resolve(runDir);
   const file = path.join(dir, RUN_LOCK_FILE);
   const me: RunLockOwner = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString(), token: `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` };
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   for (let attempt = 0; attempt < 3; attempt++) {
     // Written whole under a private name, then linked to the lock's name: the link fails if the lock exists, and
     // nobody ever reads a half-written lock.

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readMetrics } from '../../lib/train/run-folder';
@@ -80,5 +81,26 @@ describe('reliability: run folders (--overwrite, --out)', () => {
     assert.match(inside.stderr, new RegExp(`cannot create the run folder ${file}/run: ${file} is a file`));
     await assert.rejects(runTraining(tinyConfig('simultaneous'), { runDir: file, dataset }), new RegExp(`runTraining: ${file} is a file, not a run folder`));
     assert.strictEqual(fs.readFileSync(file, 'utf8'), 'precious');
+  });
+
+  it('--out where no folder can be made (/proc, /sys) is a clear error at once, not a hang in mkdir', function () {
+    if (!fs.existsSync('/proc/self')) this.skip();
+    this.timeout(120000);
+    const dist = path.join(__dirname, '..', '..');
+    // In a child process with a time limit: Node's recursive mkdir never returns there, and would hang the tests.
+    const command = spawnSync(process.execPath, [path.join(dist, 'lib', 'cli', 'main.js'), 'train', '--scale', 'smoke', '--out', '/proc/blockwise-run', '--no-probe'], { encoding: 'utf8', timeout: 60000 });
+    assert.strictEqual(command.status, 2, `status ${command.status} (${command.signal ?? 'no signal'}): ${command.stderr}`);
+    assert.match(command.stderr, /train --out: cannot create the run folder \/proc\/blockwise-run: ENOENT/);
+    const reproduce = spawnSync(process.execPath, [path.join(dist, 'lib', 'cli', 'main.js'), 'reproduce', 'fig4', '--scale', 'smoke', '--out', '/proc/blockwise-fig4'], { encoding: 'utf8', timeout: 60000 });
+    assert.strictEqual(reproduce.status, 2, `status ${reproduce.status} (${reproduce.signal ?? 'no signal'}): ${reproduce.stderr}`);
+    assert.match(reproduce.stderr, /reproduce --out: cannot create the run folder \/proc\/blockwise-fig4: ENOENT/);
+    const library = `require(${JSON.stringify(path.join(dist, 'lib', 'backend'))}).initBackend().then(() =>
+      require(${JSON.stringify(path.join(dist, 'lib', 'train', 'run-training'))}).runTraining(
+        require(${JSON.stringify(path.join(dist, 'test', 'train', 'tiny-run'))}).tinyConfig('simultaneous'),
+        { runDir: '/proc/blockwise-run/run', dataset: require(${JSON.stringify(path.join(dist, 'test', 'train', 'tiny-run'))}).tinyDataset() }))
+      .catch((e) => { console.log(e.message); })`;
+    const call = spawnSync(process.execPath, ['-e', library], { encoding: 'utf8', timeout: 60000 });
+    assert.strictEqual(call.status, 0, `status ${call.status} (${call.signal ?? 'no signal'}): ${call.stderr}`);
+    assert.match(call.stdout, /^runTraining: cannot create the run folder \/proc\/blockwise-run\/run: ENOENT/m);
   });
 });

@@ -3,6 +3,7 @@ import { FIGURE_IDS, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { withOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
+import { checkRunDirPath } from '../../train/run-folder';
 import { CommandSpec, commandHelp, parseCommand, suggestion, UsageError } from '../args';
 import { BACKEND_OPTION, CliIo, EXIT_INTERRUPTED, experimentTables, probeReporter, startBackend, withInterrupt } from '../common';
 import { SCALE_OPTION } from '../probe-options';
@@ -73,6 +74,11 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     return 0;
   }
   const outDir = path.resolve((o.out as string | undefined) ?? path.join('runs', `${figure}-${scale}`));
+  try {
+    checkRunDirPath(outDir, 'reproduce --out');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   await startBackend(io, o.backend);
   io.stderr.write(`${p.title} (${scale} scale): ${p.runs.length} runs x ${p.seeds.length} seed(s) into ${outDir}\n`);
   const bar = new ProgressBar(io.stderr);
