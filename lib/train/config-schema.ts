@@ -116,7 +116,7 @@ const TRAIN_CONFIG = obj<TrainConfig>(
   ['method'],
 );
 
-function describe(v: unknown): string {
+function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
@@ -133,20 +133,20 @@ function mistake(value: unknown, schema: Schema, where: string, partial: boolean
   const at = where === '' ? 'the config' : where;
   switch (schema.type) {
     case 'number':
-      return typeof value === 'number' ? null : `${at} must be a number, got ${describe(value)}`;
+      return typeof value === 'number' ? null : `${at} must be a number, got ${describeValue(value)}`;
     case 'string':
     case 'boolean':
-      return typeof value === schema.type ? null : `${at} must be a ${schema.type}, got ${describe(value)}`;
+      return typeof value === schema.type ? null : `${at} must be a ${schema.type}, got ${describeValue(value)}`;
     case 'enum':
       return typeof value === 'string' && schema.values.includes(value)
         ? null
-        : `${at} must be one of ${schema.values.map((v) => `'${v}'`).join(', ')}, got ${describe(value)}${typeof value === 'string' ? suggestion(value, schema.values) : ''}`;
+        : `${at} must be one of ${schema.values.map((v) => `'${v}'`).join(', ')}, got ${describeValue(value)}${typeof value === 'string' ? suggestion(value, schema.values) : ''}`;
     case 'nullable':
       return value === null ? null : mistake(value, schema.of, where, partial);
     case 'oneOrArray':
       return Array.isArray(value) ? mistake(value, arrayOf(schema.of), where, partial) : mistake(value, schema.of, where, partial);
     case 'array': {
-      if (!Array.isArray(value)) return `${at} must be an array, got ${describe(value)}`;
+      if (!Array.isArray(value)) return `${at} must be an array, got ${describeValue(value)}`;
       if (schema.length !== undefined && value.length !== schema.length) return `${at} must have ${schema.length} elements, got ${value.length}`;
       for (let i = 0; i < value.length; i++) {
         const m = mistake(value[i], schema.of, `${where}[${i}]`, false);
@@ -155,7 +155,7 @@ function mistake(value: unknown, schema: Schema, where: string, partial: boolean
       return null;
     }
     case 'tagged': {
-      if (!isObject(value)) return `${at} must be an object, got ${describe(value)}`;
+      if (!isObject(value)) return `${at} must be an object, got ${describeValue(value)}`;
       const kinds = Object.keys(schema.variants);
       if (value.kind === undefined && partial) {
         // An override merged into a preset's spec may leave the kind as it was: any kind's fields are allowed.
@@ -164,12 +164,12 @@ function mistake(value: unknown, schema: Schema, where: string, partial: boolean
       }
       const kind = value.kind;
       if (typeof kind !== 'string' || !kinds.includes(kind)) {
-        return `${where === '' ? '' : `${where}.`}kind must be one of ${kinds.map((k) => `'${k}'`).join(', ')}, got ${describe(kind)}${typeof kind === 'string' ? suggestion(kind, kinds) : ''}`;
+        return `${where === '' ? '' : `${where}.`}kind must be one of ${kinds.map((k) => `'${k}'`).join(', ')}, got ${describeValue(kind)}${typeof kind === 'string' ? suggestion(kind, kinds) : ''}`;
       }
       return mistake(value, schema.variants[kind], where, partial);
     }
     case 'object': {
-      if (!isObject(value)) return `${at} must be an object, got ${describe(value)}`;
+      if (!isObject(value)) return `${at} must be an object, got ${describeValue(value)}`;
       const known = Object.keys(schema.fields);
       const prefix = where === '' ? '' : `${where}.`;
       for (const [k, v] of Object.entries(value)) {
