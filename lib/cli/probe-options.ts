@@ -13,7 +13,7 @@ export const PROBE_OPTIONS: OptionSpec[] = [
 ];
 
 /** The scale option: which preset scale, and whose probe settings. */
-export const SCALE_OPTION: OptionSpec = { name: 'scale', kind: 'string', choices: SCALES, placeholder: 'SCALE', description: 'preset scale: smoke, cpu (default) or paper' };
+export const SCALE_OPTION: OptionSpec = { name: 'scale', kind: 'string', choices: SCALES, placeholder: 'SCALE', description: 'preset scale: smoke, cpu (default), cifar10-long or paper' };
 
 /** `base` (default: the scale's probe settings) with the probe options applied. */
 export function probeSettingsFrom(options: Record<string, OptionValue>, base?: ProbeSettings): ProbeSettings {

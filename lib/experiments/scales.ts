@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { ResNetConfig } from '../nn/resnet';
 import { dataRoot } from '../data/paths';
-import { FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
+import { CIFAR10_STATS, FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
 import { barlowTwinsViews, barlowTwinsViewsSmall } from '../data/views';
 import { CheckpointConfig, DataConfig, OptimizerConfig, PAPER_OPTIMIZER, RESNET50_BACKBONE } from '../train/train-config';
 import { DatasetSource } from './dataset-source';
@@ -136,6 +136,41 @@ function cpuSettings(): ScaleSettings {
   };
 }
 
+/**
+ * The long CIFAR-10 scale: the CPU scale's backbone, heads and projectors on CIFAR-10 (the JPEG train split, 45,000
+ * training and 5,000 held-out images) through 16x16 views, for `CIFAR10_LONG_EPOCHS` epochs per run (per block for
+ * sequential runs), with a checkpoint kept at every epoch end so that probes can follow training.
+ *
+ * Sizing, measured 2026-12-04 on the 2-core machine with `bench/measure-preset.ts` (native backend, one OpenMP thread
+ * as the lanes run, views made by the fused worker path, batch 128, median seconds per step): end-to-end 0.157,
+ * simultaneous CbE + noise 0.303, simultaneous LSP 0.205, sequential LSP 0.074 / 0.067 / 0.069 / 0.052 for blocks
+ * 1-4, supervised LSP 0.159, random-feature at blocks 2 / 3 / 4 0.091 / 0.070 / 0.069. One step of every trained
+ * run of Fig. 4 is 1.32 s, so one epoch (351 steps) of them all is about 7.7 minutes on one thread and 20 epochs x 3
+ * seeds about 7.7 lane-hours before probes: two one-thread lanes (`scripts/reproduce/cifar10-long.sh`) finish in
+ * about two sessions.
+ */
+function cifar10LongSettings(): ScaleSettings {
+  const s = cpuSettings();
+  return {
+    ...s,
+    scale: 'cifar10-long',
+    dataset: { name: 'cifar10-jpg' },
+    data: { ...s.data, epochs: CIFAR10_LONG_EPOCHS, views: barlowTwinsViewsSmall({ size: 16, stats: CIFAR10_STATS }), validationFraction: 0.1 },
+    // One warm-up epoch of twenty (the paper: 10 of 300).
+    optimizer: { ...s.optimizer, warmupEpochs: 1 },
+    // Every epoch end writes a checkpoint; keeping them all lets any epoch be probed afterwards.
+    checkpoint: { everySteps: null, keep: CIFAR10_LONG_EPOCHS * 4 + 1 },
+    notes:
+      `CIFAR-10 long scale: the CPU scale's narrow CIFAR-stem ResNet (widths 16-128), heads 128 wide and projectors 256-256-256 on ` +
+      `CIFAR-10 (the JPEG train split: 45,000 training and 5,000 held-out images) through 16x16 views, batch 128, ${CIFAR10_LONG_EPOCHS} epochs ` +
+      'per run (per block for sequential runs), LARS with a one-epoch warm-up, a checkpoint kept at every epoch end. Probes train on ' +
+      '10,000 training images and are scored on the 5,000 held-out ones, beside the random-network baseline.',
+  };
+}
+
+/** Epochs of a `cifar10-long` run (per block for sequential runs): ten times the CPU scale's. */
+export const CIFAR10_LONG_EPOCHS = 20;
+
 /** Epochs of a CPU-scale run (per block for sequential runs): two keep a simultaneous CbE run at 3 minutes (see `cpuSettings`). */
 export const CPU_EPOCHS = 2;
 
@@ -175,9 +210,11 @@ export function scaleSettings(scale: Scale): ScaleSettings {
       return smokeSettings();
     case 'cpu':
       return cpuSettings();
+    case 'cifar10-long':
+      return cifar10LongSettings();
     case 'paper':
       return paperSettings();
     default:
-      throw new Error(`scaleSettings: unknown scale '${scale as string}' (one of smoke, cpu, paper)`);
+      throw new Error(`scaleSettings: unknown scale '${scale as string}' (one of smoke, cpu, cifar10-long, paper)`);
   }
 }

@@ -5,6 +5,7 @@ import { Rng } from '../nn/rng';
 import { Lars } from '../optim/lars';
 import { ImageDataset } from '../data/dataset';
 import { twoViews } from '../data/views';
+import { ViewMaker } from '../data/view-maker';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
 import { buildModel, loadBlocks } from './build-model';
 import { Checkpoint, checkpointFile, firstNonFinite, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
@@ -63,7 +64,17 @@ export interface TrainingOptions {
   signal?: AbortSignal;
   /** Stop (with a checkpoint) once this many steps are complete, before the end of the run. */
   stopAtStep?: number;
+  /**
+   * How the two views of each batch are made (default `'worker'`): the fused typed-array augmentation on a worker
+   * thread, the next step's views while this step trains; `'main'`, the same on the training thread (the same
+   * bits); `'tensor'`, the tensor-op reference path (`twoViews`), equal up to float32 rounding. A resumed run is
+   * bit-identical to an uninterrupted one when both use the same path ('worker' and 'main' count as one).
+   */
+  views?: ViewPath;
 }
+
+/** See `TrainingOptions.views`. */
+export type ViewPath = 'worker' | 'main' | 'tensor';
 
 /** How a call ended. */
 export interface TrainingResult {
@@ -197,10 +208,13 @@ async function train(
       updated: new Date().toISOString(),
     } satisfies RunStatus);
 
+  const viewPath = options.views ?? 'worker';
+  if (!['worker', 'main', 'tensor'].includes(viewPath)) throw new Error(`runTraining: views must be 'worker', 'main' or 'tensor', got '${viewPath}'`);
   const model = buildModel(config);
   // The optimiser of the current phase (a new one, with fresh momentum, at each phase start).
   const optimizer: { lars: Lars | null; phase: number } = { lars: null, phase: -1 };
-  let pending: Promise<{ pixels: Uint8Array; labels: Int32Array }> | null = null;
+  const maker = viewPath === 'tensor' ? null : new ViewMaker(viewPath);
+  let pending: Promise<PreparedStep> | null = null;
   try {
     if (start) {
       restoreVariables([...model.parameters(), ...model.buffers()], start.checkpoint.weights, { source: start.file });
@@ -235,12 +249,18 @@ async function train(
 
     const began = performance.now();
     let meanStepSeconds: number | null = null;
-    const fetch = (s: number) => {
-      const p = batches.fetch(s);
+    const [h, w, c] = images.imageShape;
+    // Step s's batch and, off the training thread, its two views: both pure functions of (seed, s).
+    const prepare = (s: number): Promise<PreparedStep> => {
+      const p = batches.fetch(s).then(async (fetched) => {
+        if (!maker) return { fetched, views: null };
+        const shape: [number, number, number, number] = [fetched.labels.length, h, w, c];
+        return { fetched, views: await maker.make(fetched.pixels, shape, phaseAt(plan, s).views, deriveSeed(config.seed, SeedStream.views, s)) };
+      });
       p.catch(() => undefined); // surfaces when awaited
       return p;
     };
-    if (step < end) pending = fetch(step);
+    if (step < end) pending = prepare(step);
     while (step < end && !options.signal?.aborted) {
       const t0 = performance.now();
       const phase = phaseAt(plan, step);
@@ -252,14 +272,26 @@ async function train(
           optimizer.lars.setState(start.checkpoint.optimizer);
         }
       }
-      const fetched = await pending!;
-      pending = step + 1 < end ? fetch(step + 1) : null;
+      const prepared = await pending!;
+      pending = step + 1 < end ? prepare(step + 1) : null;
       const lr = phase.lr(step - phase.startStep);
-      const { images: x, labels } = batches.toTensors(fetched);
+      const labels = tf.tensor1d(prepared.fetched.labels, 'int32');
       const views: tf.Tensor4D[] = [];
       let result: SslStepResult;
       try {
-        views.push(...twoViews(x, phase.views, new Rng(deriveSeed(config.seed, SeedStream.views, step))));
+        if (prepared.views) {
+          const n = prepared.fetched.labels.length;
+          const { view1, view2 } = phase.views;
+          views.push(tf.tensor4d(prepared.views[0], [n, view1.crop.size, view1.crop.size, c]));
+          views.push(tf.tensor4d(prepared.views[1], [n, view2.crop.size, view2.crop.size, c]));
+        } else {
+          const x = batches.toTensors(prepared.fetched).images;
+          try {
+            views.push(...twoViews(x, phase.views, new Rng(deriveSeed(config.seed, SeedStream.views, step))));
+          } finally {
+            x.dispose();
+          }
+        }
         model.reseedNoise(deriveSeed(config.seed, SeedStream.noise, step));
         result = sslTrainStep(
           model,
@@ -284,7 +316,7 @@ async function train(
         status('failed', message);
         throw new NonFiniteLossError(message, e.block, e.value, step, lastCheckpoint);
       } finally {
-        tf.dispose([x, labels, ...views]);
+        tf.dispose([labels, ...views]);
       }
       const seconds = (performance.now() - t0) / 1000;
       meanStepSeconds = meanStepSeconds === null ? seconds : 0.9 * meanStepSeconds + 0.1 * seconds;
@@ -341,7 +373,14 @@ async function train(
     model.dispose();
     optimizer.lars?.dispose();
     if (pending) await pending.catch(() => undefined);
+    await maker?.close();
   }
+}
+
+/** A step's batch read ahead, with its two views when they are made off the tensor path. */
+interface PreparedStep {
+  fetched: { pixels: Uint8Array; labels: Int32Array };
+  views: [Float32Array, Float32Array] | null;
 }
 
 /** The optimiser of a phase: LARS over the parameters of its trained blocks (with their heads and projectors). */

@@ -58,7 +58,8 @@ describe('cli/commands', () => {
       [['train', '--dataset', '/no/such/folder'], /'\/no\/such\/folder' is neither a known dataset/],
       [['reproduce'], /which figure\? one of fig4/],
       [['reproduce', 'fig3'], /unknown figure 'fig3' \(did you mean fig4\?\)/],
-      [['reproduce', 'fig4', '--scale', 'huge'], /--scale must be one of smoke, cpu, paper, got 'huge'/],
+      [['reproduce', 'fig4', '--scale', 'huge'], /--scale must be one of smoke, cpu, cifar10-long, paper, got 'huge'/],
+      [['reproduce', 'fig4', '--runs', 'end-to-end,sequential-lps', '--show'], /--runs: no run 'sequential-lps' \(did you mean sequential-lsp\?\)/],
       [['probe'], /probe: missing <runDir>/],
       [['datasets', 'fetch'], /datasets: unknown subcommand 'fetch'/],
     ];
@@ -99,6 +100,15 @@ describe('cli/commands', () => {
       [['end-to-end', 1.5, undefined], ['sequential-lsp', 6, undefined], ['e2e-first-block-sequential', 4.5, undefined], ['merged-b1-b2', 1.5, undefined], ['simultaneous-lsp', 1.5, undefined]],
     );
     assert.strictEqual(trainPlan({ preset: 'fig4:sequential-lsp', scale: 'smoke', steps: 5 }).config.data!.steps, 20);
+    // --runs keeps the named runs and the runs they start from (Fig. 7's first-block run needs the end-to-end run).
+    const some = JSON.parse((await cli('reproduce', 'fig7', '--runs', 'e2e-first-block-sequential,simultaneous-lsp', '--show')).stdout);
+    assert.deepStrictEqual(some.runs.map((x: { label: string }) => x.label), ['end-to-end', 'e2e-first-block-sequential', 'simultaneous-lsp']);
+    // The long CIFAR-10 scale: Fig. 4's runs on CIFAR-10 for 20 epochs, 16x16 views, every epoch's checkpoint kept.
+    const long = JSON.parse((await cli('reproduce', 'fig4', '--scale', 'cifar10-long', '--show')).stdout);
+    assert.strictEqual(long.dataset.name, 'cifar10-jpg');
+    // A sequential run trains each of its 4 blocks for the 20 epochs (footnote 5): 80 epochs, 81 checkpoints with its end.
+    assert.ok(long.runs.every((x: { config: { method: string; data: { epochs: number; views: { view1: { crop: { size: number } } } }; checkpoint: { keep: number } } }) =>
+      x.config.data.epochs === (x.config.method === 'sequential' ? 80 : 20) && x.config.data.views.view1.crop.size === 16 && x.config.checkpoint.keep >= 81));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');
     for (const f of ['fig4', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
   });

@@ -90,6 +90,39 @@ describe('resumeTraining', () => {
     });
   }
 
+  it('views on a worker thread and on the training thread give the same run bit for bit; the tensor-op path the same up to float32 rounding', async () => {
+    const config = randomConfig('simultaneous', 6);
+    const runs: Record<string, string> = {};
+    for (const views of ['worker', 'main', 'tensor'] as const) {
+      runs[views] = tempRunDir(`views-${views}`);
+      await runTraining(config, { runDir: runs[views], dataset, views });
+    }
+    const [worker, main, tensor] = await Promise.all([finalState(runs.worker), finalState(runs.main), finalState(runs.tensor)]);
+    sameTensors(worker.weights, main.weights, 'weights');
+    assert.deepStrictEqual(losses(readMetrics(runs.worker)), losses(readMetrics(runs.main)));
+    const blockLosses = (dir: string): number[] => readMetrics(dir).flatMap((m) => m.blockLosses.filter((v): v is number => v !== null));
+    const a = blockLosses(runs.worker);
+    const b = blockLosses(runs.tensor);
+    assert.ok(a.length >= 6, `${a.length} block losses`);
+    assert.strictEqual(a.length, b.length);
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-3 * Math.abs(b[i]), `loss ${i}: ${v} (fused) vs ${b[i]} (tensor ops)`));
+    assert.strictEqual(tensor.step, 6);
+  });
+
+  it('a run stopped on the worker path and resumed on the main-thread path ends bit for bit as an uninterrupted run', async () => {
+    const config: TrainConfig = { ...randomConfig('simultaneous', 8), checkpoint: { everySteps: null, keep: 100 } };
+    const straight = tempRunDir('paths-straight');
+    await runTraining(config, { runDir: straight, dataset, views: 'worker' });
+    const split = tempRunDir('paths-split');
+    await runTraining(config, { runDir: split, dataset, stopAtStep: 3, views: 'worker' });
+    await resumeTraining(split, { dataset, views: 'main' });
+    sameTensors((await finalState(straight)).weights, (await finalState(split)).weights, 'weights');
+  });
+
+  it('names an unknown view path', async () => {
+    await assert.rejects(runTraining(randomConfig('simultaneous', 2), { runDir: tempRunDir('bad-views'), dataset, views: 'gpu' as never }), /views must be 'worker', 'main' or 'tensor', got 'gpu'/);
+  });
+
   it('a killed run loses only the steps since its last checkpoint, and its extra metrics are rewritten', async () => {
     const config = randomConfig('simultaneous', 10);
     const straight = tempRunDir('kill-straight');

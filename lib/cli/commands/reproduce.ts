@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FIGURE_IDS, Scale } from '../../experiments/preset';
+import { ExperimentRun, FIGURE_IDS, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { withOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
@@ -18,6 +18,7 @@ export const reproduceSpec: CommandSpec = {
     SCALE_OPTION,
     { name: 'out', kind: 'string', placeholder: 'DIR', description: 'experiment folder (default runs/<figure>-<scale>)' },
     { name: 'seeds', kind: 'list', placeholder: '0,1,2', description: 'train every run once per seed' },
+    { name: 'runs', kind: 'list', placeholder: 'LABEL,LABEL', description: "only these runs of the preset (labels as --list prints them; a run's init source comes along)" },
     ...SCHEDULE_OPTIONS,
     { name: 'no-reuse', kind: 'flag', description: 'fail if the folder already holds runs (default: continue them)' },
     { name: 'share-runs', kind: 'list', placeholder: 'DIR,DIR', description: "copy completed runs with the same config and seed from other experiments' folders instead of training them" },
@@ -40,6 +41,29 @@ function listing(scale: Scale): string {
     const p = preset(f, scale);
     return `${f.padEnd(6)} ${p.title}\n       runs: ${p.runs.map((r) => r.label).join(', ')}`;
   }).join('\n');
+}
+
+/**
+ * The runs named by `labels`, in the preset's order, with the runs they initialise from (so a subset trains on its
+ * own); an unknown label is an error naming the known ones.
+ */
+export function selectRuns(runs: readonly ExperimentRun[], labels: readonly string[]): ExperimentRun[] {
+  const known = runs.map((r) => r.label);
+  for (const l of labels) {
+    if (!known.includes(l)) throw new UsageError(`reproduce: --runs: no run '${l}'${suggestion(l, known)}; the runs are ${known.join(', ')}`);
+  }
+  const wanted = new Set(labels);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of runs) {
+      const source = r.config.init?.run;
+      if (wanted.has(r.label) && source !== undefined && known.includes(source) && !wanted.has(source)) {
+        wanted.add(source);
+        grew = true;
+      }
+    }
+  }
+  return runs.filter((r) => wanted.has(r.label));
 }
 
 function statisticsLine(e: Extract<ExperimentEvent, { type: 'statistics' }>): string {
@@ -68,6 +92,7 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     if (!seeds.every((s) => Number.isInteger(s) && s >= 0)) throw new UsageError(`reproduce: --seeds must be integers >= 0, got ${o.seeds}`);
     p = withOverrides(p, { seeds });
   }
+  if (o.runs !== undefined) p = { ...p, runs: selectRuns(p.runs, o.runs as string[]) };
   p = { ...p, runs: p.runs.map((r) => ({ ...r, config: withSchedule(r.config, o) })) };
   if (o.show) {
     io.stdout.write(`${JSON.stringify(p, null, 2)}\n`);

@@ -29,17 +29,34 @@ const HUE = 3;
  * sample from `rng` (apply, 3 for the order, 4 factors), whatever is applied. Gray images (C = 1) skip
  * saturation and hue, which do not change them (see `adjustSaturation`).
  */
-export function colorJitter(
-  images: tf.Tensor4D,
+/** The random choices of colour jitter for a batch: whether each image is jittered, its order, its four factors. */
+export interface ColorJitterDraws {
+  /** Per image: jittered at all. */
+  apply: boolean[];
+  /** Per image: the order of brightness (0), contrast (1), saturation (2), hue (3). */
+  order: number[][];
+  /** Per image: the brightness, contrast, saturation factors and the hue shift in turns. */
+  factors: number[][];
+  /** Per adjustment: it has a non-zero strength and applies to the channel count (gray images skip 2 and 3). */
+  enabled: boolean[];
+}
+
+/**
+ * Draws colour jitter's random choices for `n` images with `channels` channels: 8 uniforms per sample from
+ * `rng` (apply, 3 for the order, 4 factors), whatever is applied. The tensor path (`colorJitter`) and the
+ * fused typed-array path (`fused-view.ts`) both draw through here, so one seed gives both the same jitter.
+ */
+export function sampleColorJitter(
+  n: number,
+  channels: number,
   rng: Rng,
   { brightness = 0.4, contrast = 0.4, saturation = 0.2, hue = 0.1, p = 0.8 }: ColorJitterOptions = {},
-): tf.Tensor4D {
+): ColorJitterDraws {
   if ([brightness, contrast, saturation, hue].some((v) => !(v >= 0))) {
     throw new Error(`colorJitter: strengths must be >= 0, got ${[brightness, contrast, saturation, hue]}`);
   }
   if (hue > 0.5) throw new Error(`colorJitter: hue must be <= 0.5, got ${hue}`);
-  const n = images.shape[0];
-  const gray = images.shape[3] === 1;
+  const gray = channels === 1;
   const enabled = [brightness > 0, contrast > 0, saturation > 0 && !gray, hue > 0 && !gray];
   const ranges: [number, number][] = [
     [Math.max(0, 1 - brightness), 1 + brightness],
@@ -60,6 +77,12 @@ export function colorJitter(
     order.push(perm);
     factors.push(ranges.map(([lo, hi]) => lo + (hi - lo) * rng.uniform()));
   }
+  return { apply, order, factors, enabled };
+}
+
+export function colorJitter(images: tf.Tensor4D, rng: Rng, options: ColorJitterOptions = {}): tf.Tensor4D {
+  const n = images.shape[0];
+  const { apply, order, factors, enabled } = sampleColorJitter(n, images.shape[3], rng, options);
   const opAt = (i: number, step: number): number | null => {
     const op = order[i][step];
     return apply[i] && enabled[op] ? op : null;

@@ -30,15 +30,7 @@ function span(start: number, length: number, out: number, full: number): [number
 export function cropResize(images: tf.Tensor4D, boxes: readonly CropBox[], size: readonly [number, number]): tf.Tensor4D {
   const [n, H, W] = images.shape;
   if (boxes.length !== n) throw new Error(`cropResize: ${boxes.length} boxes for a batch of ${n}`);
-  const flat = new Float32Array(4 * n);
-  boxes.forEach((b, k) => {
-    if (!(b.h > 0 && b.w > 0 && b.i >= 0 && b.j >= 0 && b.i + b.h <= H && b.j + b.w <= W)) {
-      throw new Error(`cropResize: box ${JSON.stringify(b)} of sample ${k} is not inside a ${H}x${W} image`);
-    }
-    const [y1, y2] = span(b.i, b.h, size[0], H);
-    const [x1, x2] = span(b.j, b.w, size[1], W);
-    flat.set([y1, x1, y2, x2], 4 * k);
-  });
+  const flat = cropBoxCoordinates(boxes, H, W, size);
   return tf.tidy(() =>
     tf.image.cropAndResize(
       images,
@@ -48,6 +40,23 @@ export function cropResize(images: tf.Tensor4D, boxes: readonly CropBox[], size:
       'bilinear',
     ),
   );
+}
+
+/**
+ * The normalised `[y1, x1, y2, x2]` of each box for `cropAndResize` onto `size` `[h, w]` (see `span`), four
+ * float32 values per box; throws if a box is not inside the `H` x `W` image.
+ */
+export function cropBoxCoordinates(boxes: readonly CropBox[], H: number, W: number, size: readonly [number, number]): Float32Array {
+  const flat = new Float32Array(4 * boxes.length);
+  boxes.forEach((b, k) => {
+    if (!(b.h > 0 && b.w > 0 && b.i >= 0 && b.j >= 0 && b.i + b.h <= H && b.j + b.w <= W)) {
+      throw new Error(`cropResize: box ${JSON.stringify(b)} of sample ${k} is not inside a ${H}x${W} image`);
+    }
+    const [y1, y2] = span(b.i, b.h, size[0], H);
+    const [x1, x2] = span(b.j, b.w, size[1], W);
+    flat.set([y1, x1, y2, x2], 4 * k);
+  });
+  return flat;
 }
 
 /**

@@ -16,6 +16,12 @@ export function gaussianKernel(sigma: number, radius: number): Float32Array {
   return k;
 }
 
+/** The kernel radius of a batch's blur: `ceil(3 * max sigma)`, truncated to `min(H, W) - 1` (0: no blur). */
+export function blurRadius(sigmas: ArrayLike<number>, H: number, W: number): number {
+  if (sigmas.length === 0) return 0;
+  return Math.min(Math.ceil(3 * Math.max(...Array.from(sigmas))), H - 1, W - 1);
+}
+
 /**
  * Gaussian blur with its own `sigma` (pixels) per image: `[N, H, W, C]` -> same shape. Separable (a vertical then
  * a horizontal pass), kernel radius `ceil(3 * max sigma)` truncated to `min(H, W) - 1` for tiny images,
@@ -25,7 +31,7 @@ export function gaussianKernel(sigma: number, radius: number): Float32Array {
 export function gaussianBlur(images: tf.Tensor4D, sigmas: ArrayLike<number>): tf.Tensor4D {
   const [n, H, W, C] = images.shape;
   if (sigmas.length !== n) throw new Error(`gaussianBlur: ${sigmas.length} sigmas for a batch of ${n}`);
-  const radius = Math.min(Math.ceil(3 * Math.max(...Array.from(sigmas))), H - 1, W - 1);
+  const radius = blurRadius(sigmas, H, W);
   if (radius < 1) return images.clone();
   const size = 2 * radius + 1;
   const taps = new Float32Array(size * n * C);
@@ -58,9 +64,17 @@ export interface RandomGaussianBlurOptions {
  * Blurs each image with probability `p` with a sigma drawn uniformly from `sigma` (Barlow Twins' `GaussianBlur`,
  * which uses PIL's box-filter approximation of the same Gaussian). Two uniforms per sample from `rng`.
  */
-export function randomGaussianBlur(images: tf.Tensor4D, rng: Rng, { p = 1, sigma = [0.1, 2] }: RandomGaussianBlurOptions = {}): tf.Tensor4D {
+export function randomGaussianBlur(images: tf.Tensor4D, rng: Rng, options: RandomGaussianBlurOptions = {}): tf.Tensor4D {
+  const { chosen, sigmas } = sampleGaussianBlur(images.shape[0], rng, options);
+  return mapSampleGroups(images, [{ indices: chosen, fn: (x) => gaussianBlur(x, sigmas) }]);
+}
+
+/**
+ * Draws which of `n` images `randomGaussianBlur` blurs and their sigmas: two uniforms per sample from `rng`
+ * (apply, sigma), whatever is applied. Shared by the tensor path and the fused typed-array path.
+ */
+export function sampleGaussianBlur(n: number, rng: Rng, { p = 1, sigma = [0.1, 2] }: RandomGaussianBlurOptions = {}): { chosen: number[]; sigmas: number[] } {
   if (!(sigma[0] > 0 && sigma[0] <= sigma[1])) throw new Error(`randomGaussianBlur: bad sigma range [${sigma}]`);
-  const n = images.shape[0];
   const chosen: number[] = [];
   const sigmas: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -71,5 +85,5 @@ export function randomGaussianBlur(images: tf.Tensor4D, rng: Rng, { p = 1, sigma
       sigmas.push(s);
     }
   }
-  return mapSampleGroups(images, [{ indices: chosen, fn: (x) => gaussianBlur(x, sigmas) }]);
+  return { chosen, sigmas };
 }

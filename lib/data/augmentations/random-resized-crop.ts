@@ -39,10 +39,20 @@ export function sampleCropBox(H: number, W: number, rng: Rng, scale: readonly [n
  * Random resized crop: a random part of each image (area fraction in `scale`, aspect ratio in `ratio`),
  * resized to `size`. `[N, H, W, C]` -> `[N, size, size, C]`; one box per sample from `rng`.
  */
-export function randomResizedCrop(images: tf.Tensor4D, rng: Rng, { size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3] }: RandomResizedCropOptions): tf.Tensor4D {
+export function randomResizedCrop(images: tf.Tensor4D, rng: Rng, options: RandomResizedCropOptions): tf.Tensor4D {
+  const [n, H, W] = images.shape;
+  const boxes = sampleCropBoxes(n, H, W, rng, options);
+  return cropResize(images, boxes, cropSize(options.size));
+}
+
+/** The output `[height, width]` of a crop size option. */
+export function cropSize(size: RandomResizedCropOptions['size']): [number, number] {
+  return typeof size === 'number' ? [size, size] : [size[0], size[1]];
+}
+
+/** One crop box per image of a batch of `n` `H` x `W` images (`sampleCropBox`), after checking the options. */
+export function sampleCropBoxes(n: number, H: number, W: number, rng: Rng, { scale = [0.08, 1], ratio = [3 / 4, 4 / 3] }: RandomResizedCropOptions): CropBox[] {
   if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) throw new Error(`randomResizedCrop: bad scale [${scale}]`);
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) throw new Error(`randomResizedCrop: bad ratio [${ratio}]`);
-  const [n, H, W] = images.shape;
-  const boxes = Array.from({ length: n }, () => sampleCropBox(H, W, rng, scale, ratio));
-  return cropResize(images, boxes, typeof size === 'number' ? [size, size] : size);
+  return Array.from({ length: n }, () => sampleCropBox(H, W, rng, scale, ratio));
 }
