@@ -149,7 +149,7 @@ describe('experiments/presets', () => {
 
   it('preset rejects unknown figures and scales by name', () => {
     assert.throws(() => preset('fig3' as never, 'cpu'), /unknown figure 'fig3' \(one of fig4, .*noise\)/);
-    assert.throws(() => preset('fig4', 'laptop' as never), /unknown scale 'laptop' \(one of smoke, cpu, paper\)/);
+    assert.throws(() => preset('fig4', 'laptop' as never), /unknown scale 'laptop' \(one of smoke, cpu, cifar10-long, paper\)/);
   });
 
   it('withOverrides merges objects deeply, replaces arrays and values, ignores undefined and leaves its inputs alone', () => {

@@ -81,7 +81,7 @@ describe('experiments/trainingSummary and savedExperimentDir', () => {
     fs.mkdirSync(path.join(root, 'smoke', 'fig4'), { recursive: true });
     fs.writeFileSync(path.join(root, 'smoke', 'fig4', 'results.csv'), '');
     assert.strictEqual(savedExperimentDir(root, 'fig4', 'smoke'), null, 'smoke always trains');
-    assert.throws(() => savedExperimentDir(root, 'fig4', 'laptop' as never), /scale 'laptop' is not one of smoke, cpu, paper/);
+    assert.throws(() => savedExperimentDir(root, 'fig4', 'laptop' as never), /scale 'laptop' is not one of smoke, cpu, cifar10-long, paper/);
   });
 });
 
