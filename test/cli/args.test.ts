@@ -43,7 +43,7 @@ describe('cli/args', () => {
     usageError(['a', '--steps', '1.5'], /--steps needs an integer >= 0, got '1\.5'/);
     usageError(['a', '--steps', '-3'], /--steps needs an integer >= 0, got '-3'/);
     usageError(['a', '--lr', 'fast'], /--lr needs a number, got 'fast'/);
-    usageError(['a', '--scale', 'cpuu'], /--scale must be one of smoke, cpu, cifar10-long, paper, got 'cpuu' \(did you mean cpu\?\)/);
+    usageError(['a', '--scale', 'cpuu'], /--scale must be one of smoke, cpu, paper, got 'cpuu' \(did you mean cpu\?\)/);
     usageError(['a', '--features', 'head,pool'], /--features: 'pool' is not one of head, gsp/);
     usageError(['a', '--quiet=yes'], /--quiet takes no value/);
     usageError(['a', '--steps', '1', '--steps', '2'], /--steps is given twice/);
