@@ -30,6 +30,8 @@ reproduce=(node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds 0,1
 start() {
   local commit=${1:-HEAD}
   mkdir -p "$lanes" "$runs"
+  # The worktree looks for the CIFAR-10 tarball in ../shared, as a checkout does: point it at this checkout's.
+  if [ -d "$repo/../shared" ] && [ ! -e "$lanes/shared" ]; then ln -s "$(cd "$repo/../shared" && pwd)" "$lanes/shared"; fi
   if [ ! -d "$tree" ]; then
     git worktree add --detach "$tree" "$commit"
   fi
