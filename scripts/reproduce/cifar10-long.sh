@@ -36,7 +36,10 @@ start() {
     git worktree add --detach "$tree" "$commit"
   fi
   echo "lanes train at $(git -C "$tree" rev-parse --short HEAD) in $tree"
-  (cd "$tree" && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null)
+  # Installed and built once: a lane that still runs must not see its modules or native addon replaced under it.
+  if [ ! -f "$tree/dist/lib/cli/main.js" ]; then
+    (cd "$tree" && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null)
+  fi
   for lane in a b; do
     local pidfile=$runs/lane-$lane.pid
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
