@@ -59,7 +59,7 @@ status() {
     local pidfile=$runs/lane-$lane.pid state=stopped
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then state="running (pid $(cat "$pidfile"))"; fi
     local done=0
-    [ -d "$runs/fig4-lane-$lane" ] && done=$(grep -l '"state": "completed"' "$runs/fig4-lane-$lane"/*/seed-*/status.json 2>/dev/null | wc -l)
+    [ -d "$runs/fig4-lane-$lane" ] && done=$(grep -l '"state": "completed"' "$runs/fig4-lane-$lane"/*/seed-*/status.json 2>/dev/null | wc -l || true)
     echo "lane $lane: $state, $done run(s) completed"
     [ -f "$runs/lane-$lane.log" ] && tail -c 300 "$runs/lane-$lane.log" | tr '\r' '\n' | tail -2
   done
