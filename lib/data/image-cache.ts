@@ -31,6 +31,8 @@ const LABELS = 'labels.i32';
 const META = 'meta.json';
 
 const LOCK = '.lock';
+/** The temporary files writers create (`tempName`), and the fixed name earlier versions used. */
+const LEFTOVER = /^((images\.u8|labels\.i32|meta\.json)\.\d+-[0-9a-f]{12}\.tmp|images\.u8\.partial)$/;
 
 /** The cache's description, or `null` when `dir` holds no finished cache. */
 export function readImageCacheMeta(dir: string): ImageCacheMeta | null {
@@ -198,6 +200,10 @@ export class ImageCacheWriter {
     const held = lock ?? (await lockImageCache(dir));
     try {
       await fs.promises.rm(path.join(dir, META), { force: true });
+      // With the lock held, temporary files here are a killed writer's leftovers (or an older version's `.partial`).
+      for (const name of await fs.promises.readdir(dir)) {
+        if (LEFTOVER.test(name)) await fs.promises.rm(path.join(dir, name), { force: true });
+      }
       const temp = tempName(path.join(dir, IMAGES));
       const file = await fs.promises.open(temp, 'wx');
       return new ImageCacheWriter(dir, imageShape, file, temp, held);

@@ -228,7 +228,9 @@ export function imageCacheDir(source: string, options: ImageFolderOptions = {}):
  */
 export async function prepareImageFolder(source: string, options: ImageFolderOptions = {}): Promise<{ dir: string; meta: ImageCacheMeta }> {
   if (!fs.existsSync(source)) throw new Error(`image folder: ${source} does not exist`);
-  return prepare(source, options, await lockImageCache(imageCacheDir(source, options)), null);
+  const dir = imageCacheDir(source, options);
+  const existed = fs.existsSync(dir);
+  return prepare(source, options, await lockImageCache(dir), null, existed);
 }
 
 /**
@@ -240,11 +242,14 @@ async function prepare(
   options: ImageFolderOptions,
   lock: CacheLock,
   reuse: string | null,
+  existed: boolean,
 ): Promise<{ dir: string; meta: ImageCacheMeta }> {
   try {
     return await prepareLocked(source, options, lock, reuse);
   } finally {
     await lock.release(); // a no-op when the writer already released it
+    // A failed first import leaves no empty cache folder behind (`datasets list` would call it unfinished).
+    if (!existed) await fs.promises.rmdir(imageCacheDir(source, options)).catch(() => undefined);
   }
 }
 
@@ -353,7 +358,8 @@ export async function loadImageFolder(source: string, options: ImageFolderOption
   const key = JSON.stringify(cacheKey(source, options));
   if (meta === null || JSON.stringify(meta.source) !== key) {
     // A stale or missing cache is rebuilt; a process preparing it now is waited for, and its cache kept.
-    await prepare(source, options, await lockImageCache(dir), key);
+    const existed = fs.existsSync(dir);
+    await prepare(source, options, await lockImageCache(dir), key, existed);
   }
   return openImageCache(dir, { inMemory: options.inMemory });
 }

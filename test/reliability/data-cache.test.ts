@@ -82,10 +82,12 @@ describe('reliability: the prepared image cache under concurrent writers, killed
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('exit', r));
     fs.writeFileSync(path.join(cacheDir, '.lock'), JSON.stringify({ pid: dead.pid, host: os.hostname(), since: new Date().toISOString() }));
-    fs.writeFileSync(path.join(cacheDir, 'images.u8.12345-abc.tmp'), Buffer.alloc(100)); // its half-written images
+    fs.writeFileSync(path.join(cacheDir, `images.u8.${dead.pid}-0123456789ab.tmp`), Buffer.alloc(100)); // its half-written images
+    fs.writeFileSync(path.join(cacheDir, 'notes.txt'), 'a file the cache did not create');
     const ds = await loadImageFolder(src, { cacheDir });
     assert.strictEqual(ds.size, N);
     await assertExact(cacheDir, N);
+    assert.deepStrictEqual(fs.readdirSync(cacheDir).sort(), ['images.u8', 'labels.i32', 'meta.json', 'notes.txt'], 'the killed writer\'s temporary file was left');
 
     const live = spawn(process.execPath, ['-e', 'setTimeout(() => 0, 30000)']);
     try {

@@ -99,6 +99,7 @@ describe('reliability: image folders that changed, nest, link or hold broken fil
     const empty = path.join(dir, 'nothing');
     fs.mkdirSync(empty);
     await assert.rejects(prepareImageFolder(empty, { cacheDir: path.join(dir, 'cache-nothing') }), /nothing holds no images/);
+    assert.ok(!fs.existsSync(path.join(dir, 'cache-empty')) && !fs.existsSync(path.join(dir, 'cache-nothing')), 'a failed import left an empty cache folder');
   });
 
   it('symbolic links to class folders and images are followed; a link loop or a dangling link is an error naming it', async () => {
