@@ -149,7 +149,11 @@ function sourceEntries(source: string, under: string | null): { total: number | 
     entries: (async function* () {
       for await (const e of readTarFile(source)) {
         const p = e.path.replace(/^\.\//, '');
-        if (e.type !== 'file' || !isImagePath(p) || (under !== null && !p.startsWith(under))) continue;
+        if (!isImagePath(p) || (under !== null && !p.startsWith(under))) continue;
+        if (e.type === 'other') {
+          throw new Error(`image folder: ${p} in ${source} is a link (or another non-file entry), which this reader does not follow; archive the files themselves (tar --hard-dereference --dereference)`);
+        }
+        if (e.type !== 'file') continue;
         yield { path: p, bytes: () => Promise.resolve(e.data) };
       }
     })(),
@@ -165,6 +169,10 @@ export function readLabelsFile(file: string): Map<string, string> {
     if (t === '' || t.startsWith('#') || (i === 0 && /^imageid[,\s]/i.test(t))) return;
     const fields = t.split(/[,\s]+/);
     if (fields.length < 2) throw new Error(`labels file ${file}, line ${i + 1}: expected "<image> <class>", got "${t}"`);
+    const before = map.get(stem(fields[0]));
+    if (before !== undefined && before !== fields[1]) {
+      throw new Error(`labels file ${file}, line ${i + 1}: ${fields[0]} has class ${fields[1]}, but an earlier line gave it ${before}`);
+    }
     map.set(stem(fields[0]), fields[1]);
   });
   return map;
@@ -275,6 +283,7 @@ async function prepareLocked(
   const expected = total === null ? null : Math.min(total, limit);
 
   const classOf: string[] = [];
+  const seen = new Map<string, number>();
   let first: SourceEntry | null = null;
   let writer: ImageCacheWriter | null = null;
   let failure: Error | null = null;
@@ -297,6 +306,9 @@ async function prepareLocked(
       const index = classOf.length;
       checkDepth(first, entry.path, index);
       first ??= entry;
+      // An archive can hold a path twice (tar -r appends): the image would count twice.
+      if (seen.has(entry.path)) throw new Error(`image folder: ${entry.path} appears twice in ${source} (images ${seen.get(entry.path)} and ${index})`);
+      seen.set(entry.path, index);
       let cls: string | undefined;
       if (valLabels) {
         cls = valLabels.get(stem(entry.path));

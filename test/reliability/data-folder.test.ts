@@ -120,3 +120,34 @@ describe('reliability: image folders that changed, nest, link or hold broken fil
     await assert.rejects(prepareImageFolder(src, { cacheDir: path.join(dir, 'cache-dangling') }), /cannot read .*a\/dangling\.png: ENOENT/);
   });
 });
+
+describe('reliability: archives and labels files that would count an image twice or drop it', function () {
+  this.timeout(30_000);
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bw-rel-archive-'));
+    await writePng(path.join(dir, 'src', 'a', '0.png'), 0);
+    await writePng(path.join(dir, 'src', 'b', '1.png'), 1);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a path appended twice to a tarball is an error naming it', async () => {
+    const tar = path.join(dir, 'twice.tar');
+    execFileSync('tar', ['-cf', tar, '-C', path.join(dir, 'src'), 'a/0.png', 'b/1.png']);
+    execFileSync('tar', ['-rf', tar, '-C', path.join(dir, 'src'), 'a/0.png']);
+    await assert.rejects(prepareImageFolder(tar, { cacheDir: path.join(dir, 'cache-twice') }), /a\/0\.png appears twice in .*twice\.tar \(images 0 and 2\)/);
+  });
+
+  it('a hard link or symbolic link to an image inside a tarball is an error naming it, not a dropped image', async () => {
+    fs.linkSync(path.join(dir, 'src', 'a', '0.png'), path.join(dir, 'src', 'b', 'hard.png'));
+    const tar = path.join(dir, 'links.tar');
+    execFileSync('tar', ['-cf', tar, '-C', path.join(dir, 'src'), 'a', 'b']);
+    await assert.rejects(prepareImageFolder(tar, { cacheDir: path.join(dir, 'cache-links') }), /b\/hard\.png in .*links\.tar is a link/);
+  });
+
+  it('a labels file giving one image two classes names the line', async () => {
+    const labels = path.join(dir, 'labels.txt');
+    fs.writeFileSync(labels, 'x_1 ant\nx_2 zebra\nx_1 zebra\n');
+    await assert.rejects(prepareImageFolder(path.join(dir, 'src', 'a'), { labelsFile: labels, cacheDir: path.join(dir, 'cache-labels') }), /labels\.txt, line 3: x_1 has class zebra, but an earlier line gave it ant/);
+  });
+});
