@@ -66,6 +66,15 @@ describe('reliability: the prepared image cache under concurrent writers, killed
     assert.deepStrictEqual(fs.readdirSync(cacheDir).sort(), ['images.u8', 'labels.i32', 'meta.json'], 'temporary files or the lock were left behind');
   });
 
+  it('two concurrent loads decode once: the second waits for the first and keeps its cache', async () => {
+    const cacheDir = path.join(dir, 'cache-loads');
+    let decoded = 0;
+    const opts = { cacheDir, concurrency: 4, onProgress: () => void decoded++ };
+    const [a, b] = await Promise.all([loadImageFolder(src, opts), loadImageFolder(src, opts)]);
+    assert.deepStrictEqual([a.size, b.size, decoded], [N, N, N]);
+    await assertExact(cacheDir, N);
+  });
+
   it('two processes preparing the same cache both succeed and leave one exact cache', async () => {
     const cacheDir = path.join(dir, 'cache-procs');
     const script = `require(${JSON.stringify(lib)}).prepareImageFolder(${JSON.stringify(src)}, { cacheDir: ${JSON.stringify(cacheDir)}, concurrency: 4 })
