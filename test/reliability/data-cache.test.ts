@@ -33,10 +33,11 @@ async function assertExact(dir: string, n: number): Promise<void> {
   }
 }
 
-function runNode(script: string): Promise<{ code: number; stderr: string }> {
+/** Runs `script` in a child node process; resolves with its exit code (or the error) and stderr. */
+function runNode(script: string): Promise<{ code: number | string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['-e', script], { timeout: 60_000 }, (err, _stdout, stderr) => {
-      resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: number }).code as unknown as number) ?? 1 : 0, stderr });
+      resolve({ code: err ? (err as { code?: number | string }).code ?? err.message : 0, stderr });
     });
   });
 }
@@ -103,8 +104,10 @@ describe('reliability: the prepared image cache under concurrent writers, killed
       fs.writeFileSync(path.join(cacheDir, '.lock'), JSON.stringify({ pid: live.pid, host: os.hostname(), since: new Date().toISOString() }));
       let waitedFor = '';
       const taking = lockImageCache(cacheDir, { pollMs: 20, onWait: (h) => (waitedFor = h) });
-      await new Promise((r) => setTimeout(r, 300));
+      for (let t = 0; waitedFor === '' && t < 100; t++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100)); // it keeps waiting while the holder lives
       assert.match(waitedFor, new RegExp(`"pid":${live.pid}`));
+      assert.match(fs.readFileSync(path.join(cacheDir, '.lock'), 'utf8'), new RegExp(`"pid":${live.pid}`), 'a live holder\'s lock was taken');
       live.kill('SIGKILL');
       const lock = await taking;
       assert.match(fs.readFileSync(lock.file, 'utf8'), new RegExp(`"pid":${process.pid}`));
