@@ -47,14 +47,16 @@ export interface DecodedImage {
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions, where: string): Promise<DecodedImage> {
   if (options.resize && options.size === null) throw new Error(`decodeImage: resize needs a size (${where})`);
+  if (bytes.length === 0) throw new Error(`cannot decode ${where}: the file is empty (0 bytes)`);
   const sharp = await sharpLibrary();
-  let pipeline = sharp(bytes).removeAlpha();
-  pipeline = options.channels === 3 ? pipeline.toColourspace('srgb') : pipeline.toColourspace('b-w');
-  if (options.resize && options.size) {
-    pipeline = pipeline.resize({ height: options.size[0], width: options.size[1], fit: 'cover', position: 'centre' });
-  }
   let out: { data: Buffer; info: OutputInfo };
   try {
+    // Inside the try: sharp rejects some inputs already when the pipeline is built.
+    let pipeline = sharp(bytes).removeAlpha();
+    pipeline = options.channels === 3 ? pipeline.toColourspace('srgb') : pipeline.toColourspace('b-w');
+    if (options.resize && options.size) {
+      pipeline = pipeline.resize({ height: options.size[0], width: options.size[1], fit: 'cover', position: 'centre' });
+    }
     out = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`cannot decode ${where}: ${(e as Error).message}`);

@@ -50,8 +50,9 @@ function paxPath(data: Buffer): string | null {
 /**
  * Reads a tar stream (POSIX ustar, GNU long names, pax `path` records) entry by entry, without extracting
  * anything to disk. Each file entry is buffered whole, which suits datasets of many small images. A header
- * whose checksum is wrong, or an archive that ends inside an entry, raises an error naming `source` and the
- * byte offset.
+ * whose checksum is wrong, or an archive that ends before its end-of-archive zero block (inside an entry,
+ * inside a header or at an entry boundary), raises an error naming `source` and the byte offset; so does a
+ * truncated gzip stream.
  */
 export async function* readTar(input: AsyncIterable<Buffer>, source = 'tar stream'): AsyncGenerator<TarEntry> {
   const it = input[Symbol.asyncIterator]();
@@ -105,10 +106,18 @@ export async function* readTar(input: AsyncIterable<Buffer>, source = 'tar strea
   let paxName: string | null = null;
   try {
     for (;;) {
-      if (!(await fill(BLOCK))) return; // tolerate archives without the two closing zero blocks
+      // A tar archive ends with zero blocks; without one the archive was cut (at an entry boundary or inside a header).
+      if (!(await fill(BLOCK))) {
+        const where = available > 0 ? `inside a header (${available} of ${BLOCK} bytes at byte ${offset})` : `at byte ${offset}`;
+        throw new Error(`tar: ${source} is truncated: it ends ${where} without the end-of-archive zero blocks`);
+      }
       const headerAt = offset;
       const h = take(BLOCK);
-      if (h.every((b) => b === 0)) return;
+      if (h.every((b) => b === 0)) {
+        // Reads the rest (record padding) so that a gzip stream cut after the archive still fails its trailer check.
+        while (await fill(available + 1)) take(available);
+        return;
+      }
       let sum = 0;
       for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i];
       const stored = numberField(h, 148, 8);
