@@ -1,4 +1,5 @@
 export * from './optimizer';
 export * from './lars';
 export * from './sgd';
+export * from './adam';
 export * from './schedule';

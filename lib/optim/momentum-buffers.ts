@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NamedVariable } from '../nn/module';
-import { OptimizerState } from './optimizer';
+import { OptimizerState, SavedTensor } from './optimizer';
 import { nonNegative } from './check';
 
 /** A parameter paired with its gradient for one step. */
@@ -12,8 +12,9 @@ export interface ParameterGradient {
 
 /**
  * The state shared by the heavy-ball optimisers (LARS, SGD with momentum): the parameters they update and one
- * momentum buffer `mu` (same shape as its parameter) per parameter that has received a gradient. The buffers
- * are the only tensors an optimiser keeps; they are non-trainable variables, so `tf.tidy` leaves them alone.
+ * momentum buffer `mu` (same shape as its parameter) per parameter that has received a gradient. Adam keeps two
+ * sets (its first and second moments, exponential averages). The buffers are the only tensors an optimiser
+ * keeps; they are non-trainable variables, so `tf.tidy` leaves them alone.
  */
 export class MomentumBuffers {
   /** tfjs variable name -> parameter. */
@@ -78,19 +79,25 @@ export class MomentumBuffers {
 
   /** Validates all of `state` first, so a bad state leaves the current one in place. */
   setState(state: OptimizerState): void {
-    for (const [name, s] of Object.entries(state)) {
-      const p = this.byName.get(name);
-      if (p === undefined) throw new Error(`${this.owner}.setState: state for '${name}', which is not one of the optimised parameters`);
-      if (!tf.util.arraysEqual(s.shape, p.variable.shape)) {
-        throw new Error(`${this.owner}.setState: '${name}' has shape [${s.shape}] in the state, [${p.variable.shape}] in the model`);
-      }
-      if (s.values.length !== p.variable.size) {
-        throw new Error(`${this.owner}.setState: '${name}' has ${s.values.length} values for shape [${s.shape}]`);
-      }
-    }
+    for (const [name, s] of Object.entries(state)) this.checkEntry(name, s);
     this.dispose();
     for (const [name, s] of Object.entries(state)) {
       this.buffers.set(name, tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(s.values), s.shape, 'float32'), false)));
+    }
+  }
+
+  /**
+   * Throws unless `s` can be the buffer of parameter `name` (an optimised parameter, of its shape). `key` names the
+   * entry in the message: the state key, where an optimiser keeps several buffers per parameter (Adam).
+   */
+  checkEntry(name: string, s: SavedTensor, key = name): void {
+    const p = this.byName.get(name);
+    if (p === undefined) throw new Error(`${this.owner}.setState: state for '${key}', which is not one of the optimised parameters`);
+    if (!tf.util.arraysEqual(s.shape, p.variable.shape)) {
+      throw new Error(`${this.owner}.setState: '${key}' has shape [${s.shape}] in the state, [${p.variable.shape}] in the model`);
+    }
+    if (s.values.length !== p.variable.size) {
+      throw new Error(`${this.owner}.setState: '${key}' has ${s.values.length} values for shape [${s.shape}]`);
     }
   }
 

@@ -3,10 +3,11 @@ import { FeatureNoiseConfig } from '../blockwise/noise';
 import { ChannelStats } from '../data/normalization';
 import { TwoViewRecipe, ViewRecipe } from '../data/views';
 import { ResNetConfig } from '../nn/resnet';
+import { AdamConfig } from '../optim/adam';
 import { suggestion } from '../util/suggestion';
 import { BlockLossSpec } from './block-loss';
 import { RoutingScheme } from './difficulty-routing';
-import { CheckpointConfig, DataConfig, InitFromRun, ModelConfig, OptimizerConfig, TrainConfig } from './train-config';
+import { CheckpointConfig, DataConfig, InitFromRun, ModelConfig, OptimizerConfig, OptimizerKind, TrainConfig } from './train-config';
 
 /**
  * The shape of a `TrainConfig` at run time, to check a config read from JSON (a `--config` file, a run folder's
@@ -70,7 +71,8 @@ const loss = tagged<BlockLossSpec>({
   'cross-entropy': variant<Kind<BlockLossSpec, 'cross-entropy'>>({}),
 });
 
-const optimizer = obj<Partial<OptimizerConfig>>({ baseLr: num, warmupEpochs: num, finalLrFraction: num, momentum: num, eta: num, weightDecay: num, biasLrMultiplier: num }, []);
+const adam = obj<AdamConfig>({ beta1: num, beta2: num, eps: num, weightDecay: num, decoupled: bool }, []);
+const optimizer = obj<Partial<OptimizerConfig>>({ kind: oneOf(['lars', 'adam'] satisfies OptimizerKind[]), adam, baseLr: num, warmupEpochs: num, finalLrFraction: num, momentum: num, eta: num, weightDecay: num, biasLrMultiplier: num }, []);
 
 const range = arrayOf(num, 2);
 const view = obj<ViewRecipe>(

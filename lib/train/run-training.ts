@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../nn/rng';
+import { Adam } from '../optim/adam';
 import { Lars } from '../optim/lars';
+import { Optimizer } from '../optim/optimizer';
 import { ImageDataset } from '../data/dataset';
 import { twoViews } from '../data/views';
 import { ViewMaker } from '../data/view-maker';
@@ -211,8 +213,8 @@ async function train(
   const viewPath = options.views ?? 'worker';
   if (!['worker', 'main', 'tensor'].includes(viewPath)) throw new Error(`runTraining: views must be 'worker', 'main' or 'tensor', got '${viewPath}'`);
   const model = buildModel(config);
-  // The optimiser of the current phase (a new one, with fresh momentum, at each phase start).
-  const optimizer: { lars: Lars | null; phase: number } = { lars: null, phase: -1 };
+  // The optimiser of the current phase (a new one, with fresh state, at each phase start).
+  const optimizer: { current: Optimizer | null; phase: number } = { current: null, phase: -1 };
   const maker = viewPath === 'tensor' ? null : new ViewMaker(viewPath);
   let pending: Promise<PreparedStep> | null = null;
   try {
@@ -228,7 +230,7 @@ async function train(
     const save = async (reason: CheckpointEvent['reason'], phase: number): Promise<void> => {
       const file = checkpointFile(paths.checkpoints, step);
       const weights = moduleTensors(model);
-      const optimizerState = optimizer.lars?.getState() ?? {};
+      const optimizerState = optimizer.current?.getState() ?? {};
       const bad = firstNonFinite(weights) ?? firstNonFinite(optimizerState);
       if (bad !== null) {
         const message =
@@ -265,11 +267,11 @@ async function train(
       const t0 = performance.now();
       const phase = phaseAt(plan, step);
       if (optimizer.phase !== phase.index) {
-        optimizer.lars?.dispose();
-        optimizer.lars = newOptimizer(model, config, phase.blocks);
+        optimizer.current?.dispose();
+        optimizer.current = newOptimizer(model, config, phase.blocks);
         optimizer.phase = phase.index;
         if (start && start.checkpoint.state.step === step && start.checkpoint.state.phase === phase.index) {
-          optimizer.lars.setState(start.checkpoint.optimizer);
+          optimizer.current.setState(start.checkpoint.optimizer);
         }
       }
       const prepared = await pending!;
@@ -304,7 +306,7 @@ async function train(
             ...(config.routing ? { routing: config.routing } : {}),
             ...(config.backward ? { backward: config.backward } : {}),
           },
-          optimizer.lars!,
+          optimizer.current!,
           lr,
           labels,
         );
@@ -353,7 +355,7 @@ async function train(
       if (reason) await save(reason, phase.index);
     }
     if (step < plan.totalSteps) {
-      if (lastCheckpoint !== checkpointFile(paths.checkpoints, step)) await save('stop', optimizer.lars ? optimizer.phase : phaseAt(plan, step).index);
+      if (lastCheckpoint !== checkpointFile(paths.checkpoints, step)) await save('stop', optimizer.current ? optimizer.phase : phaseAt(plan, step).index);
       status('stopped');
       return { runDir: paths.dir, status: 'stopped', step, totalSteps: plan.totalSteps, checkpoint: lastCheckpoint };
     }
@@ -371,7 +373,7 @@ async function train(
     throw e;
   } finally {
     model.dispose();
-    optimizer.lars?.dispose();
+    optimizer.current?.dispose();
     if (pending) await pending.catch(() => undefined);
     await maker?.close();
   }
@@ -383,13 +385,15 @@ interface PreparedStep {
   views: [Float32Array, Float32Array] | null;
 }
 
-/** The optimiser of a phase: LARS over the parameters of its trained blocks (with their heads and projectors). */
-function newOptimizer(model: BlockwiseSslModel, config: ResolvedTrainConfig, blocks: number[]): Lars {
-  const { momentum, eta, weightDecay, biasLrMultiplier } = config.optimizer;
-  return new Lars(
-    blocks.flatMap((k) => model.blockParameters(k)),
-    { momentum, eta, weightDecay, biasLrMultiplier },
-  );
+/**
+ * The optimiser of a phase, over the parameters of its trained blocks (with their heads and projectors): LARS, or
+ * Adam for `optimizer.kind: 'adam'`.
+ */
+function newOptimizer(model: BlockwiseSslModel, config: ResolvedTrainConfig, blocks: number[]): Optimizer {
+  const params = blocks.flatMap((k) => model.blockParameters(k));
+  const { kind, adam, momentum, eta, weightDecay, biasLrMultiplier } = config.optimizer;
+  if (kind === 'adam') return new Adam(params, adam);
+  return new Lars(params, { momentum, eta, weightDecay, biasLrMultiplier });
 }
 
 /** Why a checkpoint is due once `done` steps are complete, or null. */

@@ -1,6 +1,7 @@
 import { Mode } from '../nn/module';
 import { ResNetConfig } from '../nn/resnet';
 import { LarsConfig } from '../optim/lars';
+import { Adam, AdamConfig } from '../optim/adam';
 import { defaultPartition, Partition, validatePartition } from '../blockwise/partition';
 import { FeatureNoiseConfig } from '../blockwise/noise';
 import { HeadSpec } from '../blockwise/create-head';
@@ -41,12 +42,20 @@ export interface ModelConfig extends Omit<BlockwiseSslConfig, 'stopGradient'> {
   backbone: ResNetConfig;
 }
 
+/** The optimisers a run can use: LARS (the paper's) or Adam (with `decoupled`, AdamW). */
+export type OptimizerKind = 'lars' | 'adam';
+
 /**
  * LARS and its learning-rate schedule (Barlow Twins' recipe, which the paper follows): the peak learning
  * rate is `baseLr * batchSize / 256`, reached by a linear warm-up over `warmupEpochs`, then a cosine decay
- * to `finalLrFraction` of the peak. Sequential training runs this schedule once per block.
+ * to `finalLrFraction` of the peak. Sequential training runs this schedule once per block. With `kind: 'adam'`
+ * the same schedule drives Adam, whose settings are `adam`; the LARS settings are then unused.
  */
 export interface OptimizerConfig extends Required<LarsConfig> {
+  /** Absent (as in the paper and in run folders written before Adam existed): LARS. */
+  kind?: OptimizerKind;
+  /** Adam's settings, for `kind: 'adam'` only; resolved to all of them (the defaults are {@link Adam}'s). */
+  adam?: AdamConfig;
   /** 0.2. */
   baseLr: number;
   /** 10; may be fractional (converted to steps, rounded). */
@@ -204,6 +213,19 @@ export function defaultViews(dataset: DatasetInfo): TwoViewRecipe {
   throw new Error(`defaultViews: no default view recipe for ${dataset.name} (${c} channels); set data.views`);
 }
 
+/** Every Adam setting, the unset ones at Adam's defaults, checked by Adam itself. */
+function resolveAdam(given: AdamConfig): Required<AdamConfig> {
+  let adam: Adam;
+  try {
+    adam = new Adam([], given);
+  } catch (e) {
+    fail(`optimizer.adam: ${(e as Error).message}`);
+  }
+  const { beta1, beta2, eps, weightDecay, decoupled } = adam;
+  adam.dispose();
+  return { beta1, beta2, eps, weightDecay, decoupled };
+}
+
 function fail(msg: string): never {
   throw new Error(`resolveTrainConfig: ${msg}`);
 }
@@ -313,9 +335,12 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   if (data.steps !== undefined && !(Number.isInteger(data.steps) && data.steps >= 1)) fail(`data.steps ${data.steps} is not an integer >= 1`);
 
   const optimizer: OptimizerConfig = { ...PAPER_OPTIMIZER, ...config.optimizer };
-  for (const [k, v] of Object.entries(optimizer)) {
+  const { kind, adam, ...numbers } = optimizer;
+  for (const [k, v] of Object.entries(numbers)) {
     if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail(`optimizer.${k} ${v} is not a finite number >= 0`);
   }
+  if (kind === 'adam') optimizer.adam = resolveAdam(adam ?? {});
+  else if (adam !== undefined) fail("optimizer.adam is set, but optimizer.kind is not 'adam'");
   if (optimizer.finalLrFraction > 1) fail(`optimizer.finalLrFraction ${optimizer.finalLrFraction} is above 1`);
 
   const checkpoint: CheckpointConfig = { everySteps: null, keep: 3, ...config.checkpoint };

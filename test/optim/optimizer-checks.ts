@@ -1,35 +1,39 @@
-// Checks shared by the LARS and SGD tests, driven by the cases of test/fixtures/optim.json
-// (scripts/fixtures/optim.py: the same parameters and gradients stepped by PyTorch).
+// Checks shared by the optimiser tests, driven by the cases of test/fixtures/optim.json and adam.json
+// (scripts/fixtures/optim.py, adam.py: the same parameters and gradients stepped by PyTorch).
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { NamedVariable } from '../../lib/nn/module';
 import { Optimizer, OptimizerState } from '../../lib/optim';
 import { assertClose, assertNoLeak } from '../helpers';
 
-export interface OptimStep {
+/** What a step feeds an optimiser. */
+export interface StepInput {
   lr: number;
   /** Parameter name -> gradient values; a parameter missing here gets no gradient at this step. */
   grads: Record<string, number[]>;
+}
+
+export interface OptimStep extends StepInput {
   /** Every parameter after the step. */
   params: Record<string, number[]>;
   /** Momentum buffer of every parameter that has one after the step. */
   momentum: Record<string, number[]>;
 }
 
-export interface OptimCase<C> {
+export interface OptimCase<C, S extends StepInput = OptimStep> {
   config: C;
   params: { name: string; shape: number[]; values: number[] }[];
-  steps: OptimStep[];
+  steps: S[];
 }
 
 export type MakeOptimizer<C> = (params: NamedVariable[], config: C) => Optimizer;
 
-export function makeParams(c: OptimCase<unknown>): NamedVariable[] {
+export function makeParams(c: OptimCase<unknown, StepInput>): NamedVariable[] {
   return c.params.map((p) => ({ name: p.name, variable: tf.variable(tf.tensor(p.values, p.shape)) }));
 }
 
 /** The step's gradients keyed by tfjs variable name, as `tf.variableGrads` returns them. */
-export function gradsFor(params: NamedVariable[], step: OptimStep): tf.NamedTensorMap {
+export function gradsFor(params: NamedVariable[], step: StepInput): tf.NamedTensorMap {
   const grads: tf.NamedTensorMap = {};
   for (const p of params) {
     const g = step.grads[p.name];
@@ -38,13 +42,13 @@ export function gradsFor(params: NamedVariable[], step: OptimStep): tf.NamedTens
   return grads;
 }
 
-function runStep(opt: Optimizer, params: NamedVariable[], step: OptimStep): void {
+export function runStep(opt: Optimizer, params: NamedVariable[], step: StepInput): void {
   const grads = gradsFor(params, step);
   opt.step(grads, step.lr);
   tf.dispose(grads);
 }
 
-function disposeParams(params: NamedVariable[]): void {
+export function disposeParams(params: NamedVariable[]): void {
   for (const p of params) p.variable.dispose();
 }
 
@@ -74,7 +78,7 @@ export function checkAgainstFixture<C>(c: OptimCase<C>, make: MakeOptimizer<C>):
  * Two steps on optimiser A; its state, deep-copied, goes into optimiser B over fresh variables (other tfjs
  * names, as after a restart) holding A's parameter values; the next steps must then match bit for bit.
  */
-export function checkStateRoundTrip<C>(c: OptimCase<C>, make: MakeOptimizer<C>): void {
+export function checkStateRoundTrip<C>(c: OptimCase<C, StepInput>, make: MakeOptimizer<C>): void {
   const paramsA = makeParams(c);
   const a = make(paramsA, c.config);
   runStep(a, paramsA, c.steps[0]);
@@ -98,7 +102,7 @@ export function checkStateRoundTrip<C>(c: OptimCase<C>, make: MakeOptimizer<C>):
 }
 
 /** Creating, stepping and disposing leaves no tensor behind; after the first step the count never moves. */
-export async function checkNoTensorGrowth<C>(c: OptimCase<C>, make: MakeOptimizer<C>): Promise<void> {
+export async function checkNoTensorGrowth<C>(c: OptimCase<C, StepInput>, make: MakeOptimizer<C>): Promise<void> {
   const params = makeParams(c);
   await assertNoLeak(() => {
     const opt = make(params, c.config);
@@ -113,8 +117,11 @@ export async function checkNoTensorGrowth<C>(c: OptimCase<C>, make: MakeOptimize
   disposeParams(params);
 }
 
-/** Bad gradients, learning rates and states are refused with a message naming them, and change nothing. */
-export function checkRejections<C>(c: OptimCase<C>, make: MakeOptimizer<C>): void {
+/**
+ * Bad gradients, learning rates and states are refused with a message naming them, and change nothing.
+ * `stateKey` maps a parameter name to the key of its state entry of the parameter's shape.
+ */
+export function checkRejections<C>(c: OptimCase<C, StepInput>, make: MakeOptimizer<C>, stateKey = (name: string) => name): void {
   const params = makeParams(c);
   const opt = make(params, c.config);
   runStep(opt, params, c.steps[0]);
@@ -131,7 +138,7 @@ export function checkRejections<C>(c: OptimCase<C>, make: MakeOptimizer<C>): voi
   assert.throws(() => make([first, { name: first.name, variable: stranger }], c.config), /two parameters are named/);
 
   assert.throws(() => opt.setState({ nope: { shape: [2], values: new Float32Array(2) } }), /'nope'/);
-  const badShape = { ...state, [first.name]: { shape: [first.variable.size], values: new Float32Array(first.variable.size) } };
+  const badShape = { ...state, [stateKey(first.name)]: { shape: [first.variable.size], values: new Float32Array(first.variable.size) } };
   assert.throws(() => opt.setState(badShape), /in the state/);
   assert.deepStrictEqual(opt.getState(), state, 'state after a refused setState');
 
