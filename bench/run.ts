@@ -3,11 +3,14 @@
  * machine, and prints a Markdown table per task: median ms per step, ratio to PyTorch, peak resident memory.
  * Tasks (bench/torch_bench.py and bench/tfjs_bench.ts define them identically): `resnet`, one SGD step of the
  * bench model of shared/reference/cpu-backend.md; `blockwise-bt`, one simultaneous blockwise Barlow Twins
- * step (4 blocks, CbE heads, 512-wide projectors, two views); `pipeline`, images per second of the data
- * pipeline (loader and both Barlow Twins views, tfjs only). Each route runs in its own process (so peak
- * memory is its own), one after the other (so they do not share the cores).
+ * step (4 blocks, CbE heads, 512-wide projectors, two views); `pipeline`, images per second of the
+ * augmentation alone and of the training step alone at the fig16 cpu preset's batch, model and recipe, and
+ * their ratio (tfjs only); `run`, a whole training run of the fig16 cpu end-to-end config on CIFAR-10 JPEGs
+ * against the same run in PyTorch (bench/torch_run.py), and their ratio (opt-in: it takes minutes). Each route
+ * runs in its own process (so peak memory is its own), one after the other (so they do not share the cores).
  *
  *     npm run bench -- --steps 20 --warmup 3 --bt-steps 3 --threads 2 --routes native,wasm --tasks resnet,blockwise-bt,pipeline
+ *     npm run bench -- --tasks run --run-steps 60 --threads 2 --routes native
  *
  * PyTorch is Debian's `python3-torch` (/usr/bin/python3), at the same batch and thread count.
  */
@@ -22,6 +25,8 @@ interface RouteResult {
   losses: number[];
   /** The pipeline task's throughput. */
   imagesPerSecond?: number;
+  /** The run task's wall seconds. */
+  seconds?: number;
 }
 
 function option(argv: string[], name: string, dflt: string): string {
@@ -55,17 +60,58 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
   }
 }
 
-/** Runs the pipeline task on every route and prints images per second. */
-function benchPipeline(steps: string, warmup: string, threads: string, batch: string, routes: string[]): void {
-  console.log(`\nData pipeline (loader + two Barlow Twins views of random 32x32 images), batch ${batch}, ${steps} batches\n`);
-  console.log('| route | images / s | ms / batch (median) | peak RSS (MB) |');
-  console.log('|---|---|---|---|');
-  for (const r of routes) {
-    const args = ['--task', 'pipeline', '--route', r, '--steps', steps, '--warmup', warmup, '--threads', threads, '--batch', batch];
+/**
+ * Runs the pipeline task's parts, each in its own process, and prints images per second and peak memory, then
+ * `augmentation / training throughput: Q`: the fused augmentation's images per second over the first route's
+ * end-to-end training step's, at the same batch (the fig16 cpu preset's).
+ */
+function benchPipeline(steps: string, warmup: string, threads: string, routes: string[]): void {
+  console.log(`\nAugmentation alone and training step alone, fig16 cpu preset (batch 128, 32x32 images, 24x24 views), ${threads} threads, ${steps} batches\n`);
+  console.log('| part | route | images / s | ms / batch (median) | peak RSS (MB) |');
+  console.log('|---|---|---|---|---|');
+  const run = (part: string, route: string, label: string): RouteResult | string => {
+    const args = ['--task', 'pipeline', '--part', part, '--route', route, '--steps', steps, '--warmup', warmup, '--threads', threads];
     const res = runJson(process.execPath, [path.join(__dirname, 'tfjs_bench.js'), ...args]);
-    if (typeof res === 'string') console.log(`| tfjs ${r} | failed: ${res} | | |`);
-    else console.log(`| tfjs ${r} | ${(res.imagesPerSecond ?? NaN).toFixed(0)} | ${median(res.msPerStep).toFixed(1)} | ${res.peakRssMB.toFixed(0)} |`);
+    if (typeof res === 'string') console.log(`| ${label} | ${route} | failed: ${res} | | |`);
+    else console.log(`| ${label} | ${route} | ${(res.imagesPerSecond ?? NaN).toFixed(0)} | ${median(res.msPerStep).toFixed(1)} | ${res.peakRssMB.toFixed(0)} |`);
+    return res;
+  };
+  const fused = run('fused', routes[0], 'two views, fused typed-array pass (as runTraining)');
+  let train: RouteResult | string = 'not run';
+  for (const r of routes) {
+    run('tensor', r, 'loader + two views, tensor ops');
+    const t = run('train', r, 'training step, end-to-end');
+    if (r === routes[0]) train = t;
+    run('train-simultaneous', r, 'training step, simultaneous (4 CbE blocks)');
   }
+  const q = typeof fused === 'string' || typeof train === 'string' ? NaN : (fused.imagesPerSecond ?? NaN) / (train.imagesPerSecond ?? NaN);
+  console.log(`\naugmentation / training throughput: ${q.toFixed(2)}`);
+}
+
+/**
+ * Runs the whole-run task: our `runTraining` (the first route) and bench/torch_run.py, the fig16 cpu end-to-end
+ * config for `steps` steps on the CIFAR-10 JPEG images, one after the other; ends with `whole-run ratio to PyTorch: R`.
+ * Both use `threads` compute threads plus one augmentation thread (our view worker, one DataLoader worker).
+ */
+function benchRun(steps: string, threads: string, routes: string[]): void {
+  const repo = path.join(__dirname, '..', '..');
+  const common = ['--task', 'run', '--steps', steps, '--threads', threads];
+  const results: [string, RouteResult | string][] = [
+    ['pytorch', runJson('/usr/bin/python3', [path.join(repo, 'bench', 'torch_run.py'), ...common], TORCH_ENV)],
+    [`tfjs ${routes[0]}`, runJson(process.execPath, [path.join(__dirname, 'tfjs_bench.js'), '--route', routes[0], ...common])],
+  ];
+  console.log(`\nWhole run: fig16 cpu end-to-end config, ${steps} steps of batch 128 on CIFAR-10 JPEG images, ${threads} compute threads + 1 augmentation thread\n`);
+  console.log('| route | seconds | s / step | peak RSS (MB) | first loss | last loss |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, r] of results) {
+    if (typeof r === 'string') console.log(`| ${name} | failed: ${r} | | | | |`);
+    else {
+      const l = r.losses;
+      console.log(`| ${name} | ${r.seconds?.toFixed(1)} | ${((r.seconds ?? NaN) / Number(steps)).toFixed(2)} | ${r.peakRssMB.toFixed(0)} | ${l[0]?.toFixed(1)} | ${l[l.length - 1]?.toFixed(1)} |`);
+    }
+  }
+  const [torch, ours] = results.map(([, r]) => (typeof r === 'string' ? NaN : (r.seconds ?? NaN)));
+  console.log(`\nwhole-run ratio to PyTorch: ${(ours / torch).toFixed(2)}`);
 }
 
 /** Runs one task with PyTorch and every route and prints its table. */
@@ -103,7 +149,11 @@ function main(): void {
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} cores), Node ${process.version}`);
   for (const task of tasks) {
     if (task === 'pipeline') {
-      benchPipeline(option(argv, 'pipeline-steps', '10'), '2', threads, batch, routes);
+      benchPipeline(option(argv, 'pipeline-steps', '10'), '2', threads, routes);
+      continue;
+    }
+    if (task === 'run') {
+      benchRun(option(argv, 'run-steps', '60'), threads, routes);
       continue;
     }
     const blockwise = task === 'blockwise-bt';

@@ -7,9 +7,16 @@
  * - `blockwise-bt`: one simultaneous blockwise Barlow Twins step (lib/train sslTrainStep) on that backbone cut
  *   into 4 blocks, CbE heads of 512 channels, projectors 512-512-512, two views, no feature noise, SGD with
  *   momentum 0.9 and weight decay 1e-6 (lr 0.01);
- * - `pipeline`: the data pipeline alone, images per second: a DataLoader over an in-memory dataset of random
- *   32x32 RGB images (batch 64), both Barlow Twins views of every batch (lib/data twoViews, CIFAR recipe),
- *   views read back; `msPerStep` is per batch, `imagesPerSecond` counts each source image once.
+ * - `pipeline`: augmentation alone and the training step alone, images per second, at the fig16 cpu preset's
+ *   batch (128 random 32x32 RGB images) and view recipe (24x24 views); `--part` says which:
+ *   `fused`, both views by `fusedTwoViews` on the batch's uint8 pixels (the path runTraining runs, here on the
+ *   calling thread); `tensor`, a DataLoader batch and both views by the tensor ops (`twoViews`), read back;
+ *   `train` / `train-simultaneous`, one `sslTrainStep` (LARS) of the preset's end-to-end model / of its
+ *   sequential-cbe model with all four blocks trained at once, on fixed pre-made views. `msPerStep` is per
+ *   batch, `imagesPerSecond` counts each source image once;
+ * - `run`: a whole training run, `runTraining` of the fig16 cpu end-to-end config for `--steps` steps on the
+ *   CIFAR-10 JPEG images (`cifar10-jpg`, loaded, and its cache prepared, before the clock starts), views on
+ *   the worker thread; `msPerStep` holds the one wall time of the run.
  *
  *     node dist/bench/tfjs_bench.js --task resnet --route native --steps 20 --warmup 3 --threads 2 [--profile]
  *
@@ -25,15 +32,29 @@ import { registerFusedGradients } from '../lib/backend/native-gradients';
 import { Sgd } from '../lib/optim/sgd';
 import { BlockwiseSslModel } from '../lib/train/blockwise-ssl-model';
 import { sslTrainStep } from '../lib/train/ssl-step';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { InMemoryImageDataset } from '../lib/data/dataset';
-import { DataLoader } from '../lib/data/loader';
+import { fusedTwoViews } from '../lib/data/augmentations/fused-view';
+import { preset } from '../lib/experiments/presets';
+import { Lars } from '../lib/optim/lars';
+import { buildModel } from '../lib/train/build-model';
+import { runTraining } from '../lib/train/run-training';
+import { ResolvedTrainConfig, TrainConfig, resolveTrainConfig } from '../lib/train/train-config';
+import { loadTrainingDataset } from '../lib/train/training-data';
+import { phaseAt, trainingPlan } from '../lib/train/training-plan';
+import { Batch, DataLoader } from '../lib/data/loader';
 import { barlowTwinsViewsSmall, twoViews } from '../lib/data/views';
 
 /** The backend routes the bench can time. */
 export type Route = 'native' | 'wasm' | 'cpu';
 
 /** The training steps the bench can time. */
-export type Task = 'resnet' | 'blockwise-bt' | 'pipeline';
+export type Task = 'resnet' | 'blockwise-bt' | 'pipeline' | 'run';
+
+/** The parts of the pipeline task (see the file comment). */
+export type PipelinePart = 'fused' | 'tensor' | 'train' | 'train-simultaneous';
 
 export interface BenchArgs {
   task: Task;
@@ -43,10 +64,11 @@ export interface BenchArgs {
   threads: number;
   batch: number;
   size: number;
+  part: PipelinePart;
   profile: boolean;
 }
 
-function parseArgs(argv: string[]): BenchArgs {
+export function parseArgs(argv: string[]): BenchArgs {
   const get = (name: string, dflt: string): string => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
@@ -54,8 +76,12 @@ function parseArgs(argv: string[]): BenchArgs {
   const route = get('route', 'native');
   if (route !== 'native' && route !== 'wasm' && route !== 'cpu') throw new Error(`--route must be native, wasm or cpu, got '${route}'`);
   const task = get('task', 'resnet');
-  if (task !== 'resnet' && task !== 'blockwise-bt' && task !== 'pipeline') {
-    throw new Error(`--task must be resnet, blockwise-bt or pipeline, got '${task}'`);
+  if (task !== 'resnet' && task !== 'blockwise-bt' && task !== 'pipeline' && task !== 'run') {
+    throw new Error(`--task must be resnet, blockwise-bt, pipeline or run, got '${task}'`);
+  }
+  const part = get('part', 'fused');
+  if (part !== 'fused' && part !== 'tensor' && part !== 'train' && part !== 'train-simultaneous') {
+    throw new Error(`--part must be fused, tensor, train or train-simultaneous, got '${part}'`);
   }
   return {
     task,
@@ -65,6 +91,7 @@ function parseArgs(argv: string[]): BenchArgs {
     threads: Number(get('threads', '2')),
     batch: Number(get('batch', '64')),
     size: Number(get('size', '32')),
+    part,
     profile: argv.includes('--profile'),
   };
 }
@@ -151,29 +178,86 @@ export function profileStep(step: () => void, steps: number): { name: string; ms
   return rows.sort((p, q) => q.msPerStep - p.msPerStep);
 }
 
-/** Times `steps` batches of the data pipeline after `warmup` batches; prints the JSON line. */
+/**
+ * The fig16 cpu preset's config of run `label`, resolved for CIFAR-10 (32x32x3, 10 classes); `method` replaces
+ * the preset's, `steps` its length.
+ */
+export function fig16Config(label: string, overrides: { method?: TrainConfig['method']; steps?: number } = {}): ResolvedTrainConfig {
+  const run = preset('fig16', 'cpu').runs.find((r) => r.label === label);
+  if (!run) throw new Error(`fig16 cpu preset has no run '${label}'`);
+  const data = { ...run.config.data, ...(overrides.steps !== undefined ? { steps: overrides.steps } : {}) };
+  const config: TrainConfig = { ...run.config, ...(overrides.method ? { method: overrides.method } : {}), data };
+  // A run shorter than the preset's warm-up (0.1 epoch, 35 steps) goes without one, as bench/torch_run.py does.
+  const warmupSteps = Math.round((run.config.optimizer?.warmupEpochs ?? 0) * Math.floor(45000 / (data.batchSize ?? 128)));
+  if (overrides.steps !== undefined && overrides.steps <= warmupSteps) config.optimizer = { ...run.config.optimizer, warmupEpochs: 0 };
+  return resolveTrainConfig(config, { name: 'cifar10-jpg', imageShape: [32, 32, 3], numClasses: 10 });
+}
+
+/** Times `steps` batches of one part of the pipeline task after `warmup` batches; prints the JSON line. */
 async function benchPipeline(a: BenchArgs): Promise<void> {
   const rng = new Rng(0);
-  const count = a.batch * (a.warmup + a.steps);
-  const pixels = Uint8Array.from({ length: count * a.size * a.size * 3 }, () => rng.int(256));
-  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
-  const dataset = new InMemoryImageDataset('random', pixels, labels, [a.size, a.size, 3], [...'0123456789']);
-  const loader = new DataLoader(dataset, { batchSize: a.batch, seed: 1, dropLast: true });
-  const recipe = barlowTwinsViewsSmall({ size: a.size });
-  const msPerStep: number[] = [];
-  let i = 0;
-  let t0 = performance.now();
-  for await (const b of loader.epoch(0)) {
-    const views = twoViews(b.images, recipe, rng);
-    for (const v of views) v.dataSync();
-    tf.dispose([b.images, b.labels, ...views]);
-    const t = performance.now();
-    if (i++ >= a.warmup) msPerStep.push(t - t0);
-    t0 = t;
+  const config = a.part === 'train-simultaneous' ? fig16Config('sequential-cbe', { method: 'simultaneous' }) : fig16Config('end-to-end');
+  // The plan's first phase: its view recipe and (for the train parts) its blocks.
+  const phase = phaseAt(trainingPlan(config, 45000), 0);
+  const recipe = phase.views;
+  const n = config.data.batchSize;
+  const count = n * (a.warmup + a.steps);
+  const pixels = Uint8Array.from({ length: count * 32 * 32 * 3 }, () => rng.int(256));
+  let batch: (i: number) => Promise<void> | void;
+  const disposeAll: tf.Tensor[] = [];
+  if (a.part === 'fused') {
+    const size = n * 32 * 32 * 3;
+    batch = (i) => void fusedTwoViews(pixels.subarray(i * size, (i + 1) * size), [n, 32, 32, 3], recipe, rng);
+  } else if (a.part === 'tensor') {
+    const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
+    const dataset = new InMemoryImageDataset('random', pixels, labels, [32, 32, 3], [...'0123456789']);
+    const batches = new DataLoader(dataset, { batchSize: n, seed: 1, dropLast: true }).epoch(0)[Symbol.asyncIterator]();
+    batch = async () => {
+      const b = (await batches.next()).value as Batch;
+      const views = twoViews(b.images, recipe, rng);
+      for (const v of views) v.dataSync();
+      tf.dispose([b.images, b.labels, ...views]);
+    };
+  } else {
+    const model = buildModel(config);
+    const { momentum, eta, weightDecay, biasLrMultiplier } = config.optimizer;
+    const lars = new Lars(phase.blocks.flatMap((k) => model.blockParameters(k)), { momentum, eta, weightDecay, biasLrMultiplier });
+    const size = recipe.view1.crop.size;
+    const views: [tf.Tensor4D, tf.Tensor4D] = [0, 1].map((k) => {
+      const v = fusedTwoViews(pixels.subarray(0, n * 32 * 32 * 3), [n, 32, 32, 3], recipe, rng)[k];
+      return tf.tensor4d(v, [n, size, size, 3]);
+    }) as [tf.Tensor4D, tf.Tensor4D];
+    disposeAll.push(...views);
+    const spec = { loss: config.loss, lossBlocks: phase.blocks, frozenBlocks: phase.frozenBlocks, frozenMode: config.frozenMode };
+    batch = () => void sslTrainStep(model, views, spec, lars, 0.1);
   }
-  const imagesPerSecond = (a.batch * msPerStep.length) / (msPerStep.reduce((x, y) => x + y, 0) / 1000);
+  const msPerStep: number[] = [];
+  for (let i = 0; i < a.warmup + a.steps; i++) {
+    const t0 = performance.now();
+    await batch(i);
+    if (i >= a.warmup) msPerStep.push(performance.now() - t0);
+  }
+  tf.dispose(disposeAll);
+  const imagesPerSecond = (n * msPerStep.length) / (msPerStep.reduce((x, y) => x + y, 0) / 1000);
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ route: a.route, task: a.task, threads: a.threads, msPerStep, imagesPerSecond, peakRssMB, losses: [] }));
+  console.log(JSON.stringify({ route: a.route, task: a.task, part: a.part, batch: n, threads: a.threads, msPerStep, imagesPerSecond, peakRssMB, losses: [] }));
+}
+
+/** Times one whole `runTraining` run of `steps` steps (the dataset loaded first); prints the JSON line. */
+async function benchRun(a: BenchArgs): Promise<void> {
+  const dataset = await loadTrainingDataset('cifar10-jpg');
+  const config = fig16Config('end-to-end', { steps: a.steps });
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-'));
+  const losses: number[] = [];
+  try {
+    const t0 = performance.now();
+    await runTraining(config, { runDir: path.join(runDir, 'run'), dataset, views: 'worker', onStep: (e) => losses.push(e.loss) });
+    const seconds = (performance.now() - t0) / 1000;
+    const peakRssMB = process.resourceUsage().maxRSS / 1024;
+    console.log(JSON.stringify({ route: a.route, task: a.task, threads: a.threads, steps: a.steps, batch: config.data.batchSize, seconds, msPerStep: [(1000 * seconds) / a.steps], peakRssMB, losses }));
+  } finally {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -181,6 +265,10 @@ async function main(): Promise<void> {
   await useRoute(a.route, a.threads);
   if (a.task === 'pipeline') {
     await benchPipeline(a);
+    return;
+  }
+  if (a.task === 'run') {
+    await benchRun(a);
     return;
   }
   const rng = new Rng(0);
