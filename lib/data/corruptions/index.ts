@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkSeverity } from './severity';
+import { gaussianNoise, impulseNoise, shotNoise } from './noise';
+import { brightness, contrast } from './photometric';
+
+export * from './severity';
+export * from './noise';
+export * from './photometric';
+
+/** The 15 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019), in the benchmark's order. */
+export const CORRUPTIONS = [
+  'gaussian_noise', 'shot_noise', 'impulse_noise',
+  'defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur',
+  'snow', 'frost', 'fog', 'brightness',
+  'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression',
+] as const;
+export type CorruptionName = (typeof CORRUPTIONS)[number];
+
+type Corruption = (x: tf.Tensor4D, severity: number, seed: number) => tf.Tensor4D;
+
+const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
+  gaussian_noise: gaussianNoise,
+  shot_noise: shotNoise,
+  impulse_noise: impulseNoise,
+  brightness: (x, s) => brightness(x, s),
+  contrast: (x, s) => contrast(x, s),
+};
+
+/**
+ * Corrupts `images` `[N, H, W, C]` in [0, 1] with corruption `name` at `severity` (1-5), drawing any
+ * randomness from `seed`. Returns a new tensor of the same shape in [0, 1]; the caller owns it.
+ */
+export function corrupt(images: tf.Tensor4D, name: string, severity: number, seed: number): tf.Tensor4D {
+  if (!(CORRUPTIONS as readonly string[]).includes(name))
+    throw new Error(`corrupt: unknown corruption '${name}'; expected one of ${CORRUPTIONS.join(', ')}`);
+  checkSeverity(name, severity);
+  if (images.rank !== 4) throw new Error(`corrupt(${name}): images must be [N, H, W, C], got shape [${images.shape}]`);
+  const fn = IMPLEMENTED[name as CorruptionName];
+  if (!fn) throw new Error(`corrupt(${name}): not implemented yet`);
+  return fn(images, severity, seed);
+}
