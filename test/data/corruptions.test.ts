@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { CORRUPTIONS, corrupt } from '../../lib';
 import { Rng } from '../../lib/nn/rng';
+import { GAUSSIAN_NOISE, gaussianNoiseWith } from '../../lib/data/corruptions';
 
 const IMPLEMENTED = ['gaussian_noise', 'shot_noise', 'impulse_noise', 'brightness', 'contrast'];
 
@@ -47,5 +48,39 @@ describe('corruptions', () => {
         x.dispose();
       });
     }
+  }
+});
+
+describe('corruptions against the reference script (scripts/fixtures/corruptions.py)', () => {
+  type Out = { head: number[]; sum: number };
+  type Case = { shape: [number, number, number, number]; x255: number[]; z100: number[]; out: Record<string, Out> };
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fixture: { cases: Case[] } = require('../../../test/fixtures/corruptions.json');
+
+  function check(got: tf.Tensor, want: Out, label: string): void {
+    const v = got.dataSync();
+    want.head.forEach((e, i) => assert.ok(Math.abs(v[i] - e) < 1e-5, `${label}[${i}]: ${v[i]} vs ${e}`));
+    let sum = 0;
+    for (const e of v) sum += e;
+    assert.ok(Math.abs(sum - want.sum) < 1e-6 * v.length, `${label} sum: ${sum} vs ${want.sum}`);
+  }
+
+  for (const c of fixture.cases) {
+    it(`brightness, contrast and gaussian noise (given draw) match at ${c.shape[1]}x${c.shape[2]}`, () => {
+      const x = tf.tensor4d(c.x255.map((e) => e / 255), c.shape);
+      const z = tf.tensor4d(c.z100.map((e) => e / 100), c.shape);
+      const table = c.shape[1] === 32 ? 'cifar' : 'imagenet';
+      for (let s = 1; s <= 5; s++) {
+        for (const name of ['brightness', 'contrast']) {
+          const y = corrupt(x, name, s, 0);
+          check(y, c.out[`${name}/${s}`], `${name}/${s}`);
+          y.dispose();
+        }
+        const y = gaussianNoiseWith(x, z, GAUSSIAN_NOISE[table][s - 1]);
+        check(y, c.out[`gaussian_noise/${s}`], `gaussian_noise/${s}`);
+        y.dispose();
+      }
+      tf.dispose([x, z]);
+    });
   }
 });
