@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { CORRUPTIONS, corrupt } from '../../lib';
 import { Rng } from '../../lib/nn/rng';
+import { loadFixture } from '../helpers';
 import { GAUSSIAN_NOISE, gaussianNoiseWith } from '../../lib/data/corruptions';
 
 const IMPLEMENTED = ['gaussian_noise', 'shot_noise', 'impulse_noise', 'brightness', 'contrast'];
@@ -54,8 +55,7 @@ describe('corruptions', () => {
 describe('corruptions against the reference script (scripts/fixtures/corruptions.py)', () => {
   type Out = { head: number[]; sum: number };
   type Case = { shape: [number, number, number, number]; x255: number[]; z100: number[]; out: Record<string, Out> };
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const fixture: { cases: Case[] } = require('../../../test/fixtures/corruptions.json');
+  const fixture = loadFixture<{ cases: Case[] }>('corruptions');
 
   function check(got: tf.Tensor, want: Out, label: string): void {
     const v = got.dataSync();
