@@ -10,4 +10,4 @@ export * from './eval';
 export * from './train';
 export * from './plot';
 export * from './experiments';
-export { CORRUPTIONS, CorruptionName, corrupt } from './data/corruptions';
+export { CORRUPTIONS, CorruptionName, corrupt, corruptAsync } from './data/corruptions';
