@@ -5,7 +5,8 @@ import { Rng } from '../../lib/nn/rng';
 import { loadFixture } from '../helpers';
 import { GAUSSIAN_NOISE, gaussianNoiseWith } from '../../lib/data/corruptions';
 
-const IMPLEMENTED = ['gaussian_noise', 'shot_noise', 'impulse_noise', 'brightness', 'contrast', 'pixelate'];
+const IMPLEMENTED = ['gaussian_noise', 'shot_noise', 'impulse_noise', 'brightness', 'contrast', 'pixelate',
+  'defocus_blur'];
 /** Corruptions only `corruptAsync` runs. */
 const ASYNC = ['jpeg_compression'];
 

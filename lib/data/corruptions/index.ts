@@ -3,12 +3,14 @@ import { checkSeverity } from './severity';
 import { gaussianNoise, impulseNoise, shotNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import { pixelate } from './pixelate';
+import { defocusBlur } from './blur';
 import { jpegCompression } from './jpeg';
 
 export * from './severity';
 export * from './noise';
 export * from './photometric';
 export * from './pixelate';
+export * from './blur';
 export * from './jpeg';
 
 /** The 15 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019), in the benchmark's order. */
@@ -29,6 +31,7 @@ const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
   brightness: (x, s) => brightness(x, s),
   contrast: (x, s) => contrast(x, s),
   pixelate: (x, s) => pixelate(x, s),
+  defocus_blur: (x, s) => defocusBlur(x, s),
 };
 
 /** Corruptions whose implementation is asynchronous (an external encoder); `corruptAsync` runs them. */
