@@ -4,6 +4,7 @@ import { gaussianNoise, impulseNoise, shotNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import { pixelate } from './pixelate';
 import { defocusBlur } from './blur';
+import { fog } from './weather';
 import { jpegCompression } from './jpeg';
 
 export * from './severity';
@@ -11,6 +12,7 @@ export * from './noise';
 export * from './photometric';
 export * from './pixelate';
 export * from './blur';
+export * from './weather';
 export * from './jpeg';
 
 /** The 15 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019), in the benchmark's order. */
@@ -32,6 +34,7 @@ const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
   contrast: (x, s) => contrast(x, s),
   pixelate: (x, s) => pixelate(x, s),
   defocus_blur: (x, s) => defocusBlur(x, s),
+  fog,
 };
 
 /** Corruptions whose implementation is asynchronous (an external encoder); `corruptAsync` runs them. */
