@@ -10,3 +10,4 @@ export * from './eval';
 export * from './train';
 export * from './plot';
 export * from './experiments';
+export { CORRUPTIONS, CorruptionName, corrupt, corruptAsync } from './data/corruptions';

@@ -9,7 +9,7 @@ let loaded: SharpConstructor | null = null;
  * library. Each decode is a separate job on libuv's thread pool; one libvips thread per job keeps small images
  * from paying thread start-up costs, and sharp's operation cache only helps when the same file is read twice.
  */
-async function sharpLibrary(): Promise<SharpConstructor> {
+export async function sharpLibrary(): Promise<SharpConstructor> {
   if (!loaded) {
     const lib = (await import('sharp')).default;
     lib.concurrency(1);

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkSeverity } from './severity';
+import { gaussianNoise, impulseNoise, shotNoise } from './noise';
+import { brightness, contrast } from './photometric';
+import { pixelate } from './pixelate';
+import { defocusBlur } from './blur';
+import { fog } from './weather';
+import { jpegCompression } from './jpeg';
+
+export * from './severity';
+export * from './noise';
+export * from './photometric';
+export * from './pixelate';
+export * from './blur';
+export * from './weather';
+export * from './jpeg';
+
+/** The 15 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019), in the benchmark's order. */
+export const CORRUPTIONS = [
+  'gaussian_noise', 'shot_noise', 'impulse_noise',
+  'defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur',
+  'snow', 'frost', 'fog', 'brightness',
+  'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression',
+] as const;
+export type CorruptionName = (typeof CORRUPTIONS)[number];
+
+type Corruption = (x: tf.Tensor4D, severity: number, seed: number) => tf.Tensor4D;
+
+const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
+  gaussian_noise: gaussianNoise,
+  shot_noise: shotNoise,
+  impulse_noise: impulseNoise,
+  brightness: (x, s) => brightness(x, s),
+  contrast: (x, s) => contrast(x, s),
+  pixelate: (x, s) => pixelate(x, s),
+  defocus_blur: (x, s) => defocusBlur(x, s),
+  fog,
+};
+
+/** Corruptions whose implementation is asynchronous (an external encoder); `corruptAsync` runs them. */
+const ASYNC: Partial<Record<CorruptionName, (x: tf.Tensor4D, severity: number, seed: number) => Promise<tf.Tensor4D>>> = {
+  jpeg_compression: (x, s) => jpegCompression(x, s),
+};
+
+function check(images: tf.Tensor4D, name: string, severity: number): void {
+  if (!(CORRUPTIONS as readonly string[]).includes(name))
+    throw new Error(`corrupt: unknown corruption '${name}'; expected one of ${CORRUPTIONS.join(', ')}`);
+  checkSeverity(name, severity);
+  if (images.rank !== 4) throw new Error(`corrupt(${name}): images must be [N, H, W, C], got shape [${images.shape}]`);
+}
+
+/**
+ * Corrupts `images` `[N, H, W, C]` in [0, 1] with corruption `name` at `severity` (1-5), drawing any
+ * randomness from `seed`. Returns a new tensor of the same shape in [0, 1]; the caller owns it.
+ * `jpeg_compression` needs an asynchronous encoder: use `corruptAsync`, which runs every corruption.
+ */
+export function corrupt(images: tf.Tensor4D, name: string, severity: number, seed: number): tf.Tensor4D {
+  check(images, name, severity);
+  if (ASYNC[name as CorruptionName]) throw new Error(`corrupt(${name}): asynchronous; use corruptAsync`);
+  const fn = IMPLEMENTED[name as CorruptionName];
+  if (!fn) throw new Error(`corrupt(${name}): not implemented yet`);
+  return fn(images, severity, seed);
+}
+
+/** `corrupt` for every corruption, including the asynchronous ones (`jpeg_compression`). */
+export async function corruptAsync(images: tf.Tensor4D, name: string, severity: number, seed: number): Promise<tf.Tensor4D> {
+  check(images, name, severity);
+  const fn = ASYNC[name as CorruptionName];
+  return fn ? fn(images, severity, seed) : corrupt(images, name, severity, seed);
+}
