@@ -58,7 +58,10 @@ export function corrupt(images: tf.Tensor4D, name: string, severity: number, see
   check(images, name, severity);
   if (ASYNC[name as CorruptionName]) throw new Error(`corrupt(${name}): asynchronous; use corruptAsync`);
   const fn = IMPLEMENTED[name as CorruptionName];
-  if (!fn) throw new Error(`corrupt(${name}): not implemented yet`);
+  if (!fn) {
+    const available = [...Object.keys(IMPLEMENTED), ...Object.keys(ASYNC)].join(', ');
+    throw new Error(`corrupt(${name}): not available in this version of blockwise-ssl (available: ${available})`);
+  }
   return fn(images, severity, seed);
 }
 
