@@ -115,7 +115,7 @@ export interface CollectedExperiment {
 
 /**
  * Saves what summarises an experiment folder, without checkpoints, into `destDir` (which is replaced; it must be
- * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, and per run folder of the
+ * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, `epochs.csv` (when any), and per run folder of the
  * preset (`<label>/` or `<label>/seed-<s>/`, those started) its `config.json`, `status.json`, `probes.csv`,
  * `statistics.json` (Fig. 8, plotted values cut to `maxPlotValues`, one line) and `training.csv`, the training curve of
  * `metrics.jsonl` summarised every `every` steps (`trainingSummary`). `loadExperiment(destDir)` then gives the summary
@@ -146,6 +146,7 @@ export function collectExperiment(sourceDir: string, destDir: string, { every = 
   };
   copy(path.join(source, 'preset.json'), path.join(dest, 'preset.json'));
   copy(resultsFile, path.join(dest, 'results.csv'));
+  if (fs.existsSync(path.join(source, 'epochs.csv'))) copy(path.join(source, 'epochs.csv'), path.join(dest, 'epochs.csv'));
   const runs: CollectedExperiment['runs'] = [];
   for (const seed of p.seeds) {
     for (const r of p.runs) {

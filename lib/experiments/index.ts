@@ -8,6 +8,7 @@ export * from './run-recipe';
 export * from './presets';
 export * from './csv';
 export * from './probe-run';
+export * from './epoch-probes';
 export * from './run-statistics';
 export * from './untrained-run';
 export * from './results';

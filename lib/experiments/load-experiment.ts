@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RunStatus, runPaths } from '../train/run-folder';
 import { ExperimentPreset, FIGURE_IDS, FigureId, Scale, SCALES } from './preset';
+import { readEpochResults } from './epoch-probes';
 import { readResults, ResultRow } from './results';
 import { experimentRunDir, ExperimentRunSummary, ExperimentSummary, trainingOrder } from './run-experiment';
 import { RunStatistics, runStatisticsFile } from './run-statistics';
@@ -78,7 +79,7 @@ function readStatus(runDir: string): RunStatus | null {
 /**
  * Rebuilds the summary `runExperiment` returned from an experiment folder, without training or probing: a full
  * experiment folder, or one `collectExperiment` saved (no checkpoints, no metrics). Reads `preset.json` (the preset,
- * returned as `preset`), `results.csv` (every probe row) and, per run and seed, `status.json` and `statistics.json`
+ * returned as `preset`), `results.csv` (every probe row), `epochs.csv` (the probes at `probeEpochs`, when any) and, per run and seed, `status.json` and `statistics.json`
  * (when the preset asks for Fig. 8 statistics). Runs come in the order they were trained (`trainingOrder`, seed by
  * seed); a run that is not completed (stopped, failed, or still training when the folder was saved) is
  * `'stopped'` with no probes, runs never started are left out, and the summary is `'completed'` only when every run of
@@ -132,6 +133,7 @@ export function loadExperiment(dir: string): LoadedExperiment {
     runs,
     results,
     resultsFile,
+    epochResults: readEpochResults(path.join(outDir, 'epochs.csv')),
     preset: p,
   };
 }

@@ -53,6 +53,13 @@ export interface ExperimentRun {
   untrained?: boolean;
   /** Backbone stages (0-based) whose features are probed; default every stage. */
   probeStages?: number[];
+  /**
+   * Epochs at which the run's kept checkpoints are probed too, once it completes (`probeRunEpochs`), for accuracy
+   * against training time. Epoch e is e epochs into the run's last phase (`epochCheckpointStep`): e epochs of
+   * training for one-phase methods; for a sequential run, every lower block fully trained and the last block
+   * trained for e epochs. The run must keep a checkpoint there (`checkpoint.keep`, epoch-end checkpoints).
+   */
+  probeEpochs?: number[];
   /** The paper's published accuracies for this run. */
   paper?: PaperAccuracy[];
 }

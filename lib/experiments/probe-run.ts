@@ -10,7 +10,7 @@ import { knnBlocks } from '../eval/knn';
 import { BlockProbeResult, linearProbeBlocks } from '../eval/linear-probe';
 import { linearProbeAugmented } from '../eval/linear-probe-augmented';
 import { BlockwiseSslModel } from '../train/blockwise-ssl-model';
-import { loadRunModel } from '../train/load-run';
+import { loadRunModel, readRunConfig } from '../train/load-run';
 import { appendTableRows, runPaths } from '../train/run-folder';
 import { ResolvedTrainConfig, TrainMethod } from '../train/train-config';
 import { runSplit } from '../train/training-data';
@@ -49,6 +49,8 @@ export interface ProbeRunOptions {
   evalDataset?: ImageDataset | null;
   /** Backbone stages (0-based) to probe; default every stage. */
   stages?: readonly number[];
+  /** The checkpoint probed, by steps completed (`listCheckpoints`); default the newest. */
+  step?: number;
   onProgress?: (event: ProbeProgress) => void;
 }
 
@@ -111,7 +113,7 @@ function featureSource(model: BlockwiseSslModel, kind: FeatureKind, stages: read
 }
 
 /**
- * Probes a trained run (its newest checkpoint) at every backbone stage: for each representation of
+ * Probes a trained run (its newest checkpoint, or the one after `options.step` steps) at every backbone stage: for each representation of
  * `settings.features`, each linear probe of `settings.linear` and the kNN probe, trained on the run's training
  * split (`probeSplits`) and scored on the held-out images, the model in eval mode (running batch-norm statistics,
  * no noise). Images get the evaluation transform of the run's views (centre crop of `evalCropFraction`, resize to
@@ -120,7 +122,7 @@ function featureSource(model: BlockwiseSslModel, kind: FeatureKind, stages: read
  *     const rows = await probeRun('runs/fig4/end-to-end', preset('fig4', 'cpu').probe, { dataset: await loadDatasetSource({ name: 'fashion-mnist' }) });
  */
 export async function probeRun(runDir: string, settings: ProbeSettings, options: ProbeRunOptions): Promise<ProbeRow[]> {
-  const { model, config, step } = await loadRunModel(runDir);
+  const { model, config, step } = await loadRunModel(runDir, { step: options.step });
   try {
     const numStages = model.network.backbone.stages.length;
     const stages = options.stages ? [...options.stages] : [...Array(numStages).keys()];
@@ -212,4 +214,51 @@ export function parseProbeRow(r: Record<string, string>): ProbeRow {
     steps: Number(r.steps),
     dataset: r.dataset,
   };
+}
+
+/** Probe rows of a run after `steps` steps on `dataset` already in its `probes.csv`, per (features, probe); later rows replace earlier ones. */
+function storedProbes(runDir: string, steps: number, dataset: string): Map<string, ProbeRow[]> {
+  const latest = new Map<string, ProbeRow>();
+  for (const r of readProbeRows(runDir)) {
+    if (r.steps === steps && r.dataset === dataset) latest.set(`${r.features}\u0000${r.probe}\u0000${r.block}`, r);
+  }
+  const out = new Map<string, ProbeRow[]>();
+  for (const r of latest.values()) {
+    const key = `${r.features}\u0000${r.probe}`;
+    out.set(key, [...(out.get(key) ?? []), r]);
+  }
+  return out;
+}
+
+/**
+ * What a run's `probes.csv` holds for `settings` after `steps` steps on the set `probesAtStep` would score: the rows of
+ * every representation probed with all of the settings' probes, and the representations still to probe.
+ */
+export function storedProbesAtStep(
+  runDir: string,
+  settings: ProbeSettings,
+  steps: number,
+  { dataset, evalDataset }: Pick<ProbeRunOptions, 'dataset' | 'evalDataset'>,
+): { rows: ProbeRow[]; missing: FeatureKind[] } {
+  const { evaluationName } = probeSplits(readRunConfig(runDir), { trainImages: null, evalImages: null, seed: 0 }, dataset, evalDataset ?? null);
+  const have = storedProbes(runDir, steps, evaluationName);
+  const names = [...settings.linear.map((l) => l.name), ...(settings.knn ? ['knn'] : [])];
+  const rows: ProbeRow[] = [];
+  const missing: FeatureKind[] = [];
+  for (const kind of settings.features) {
+    const found = names.map((n) => have.get(`${kind}\u0000${n}`));
+    if (found.every((f) => f !== undefined)) rows.push(...(found.flat() as ProbeRow[]));
+    else missing.push(kind);
+  }
+  return { rows, missing };
+}
+
+/**
+ * A run's probe rows after `steps` steps: those its `probes.csv` already holds for that step (and scored set), and
+ * the missing representations probed now on the checkpoint after `steps` steps (appended to `probes.csv`).
+ */
+export async function probesAtStep(runDir: string, settings: ProbeSettings, steps: number, options: Omit<ProbeRunOptions, 'step'>): Promise<ProbeRow[]> {
+  const { rows, missing } = storedProbesAtStep(runDir, settings, steps, options);
+  if (missing.length > 0) rows.push(...(await probeRun(runDir, { ...settings, features: missing }, { ...options, step: steps })));
+  return rows;
 }

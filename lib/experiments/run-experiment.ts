@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageDataset } from '../data/dataset';
-import { FeatureKind } from '../eval/features';
 import { readRunConfig } from '../train/load-run';
 import { appendTableRows, readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
 import { CheckpointEvent, resumeTraining, runTraining, StepEvent, TrainingResult } from '../train/run-training';
 import { resolveTrainConfig, TrainConfig, TrainMethod } from '../train/train-config';
 import { loadDatasetSource, runDatasetFile, writeRunDatasetSource } from './dataset-source';
-import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, ProbeSettings, Scale } from './preset';
-import { ProbeProgress, ProbeRow, probeRun, probeSplits, readProbeRows } from './probe-run';
+import { EpochResultRow, probeRunEpochs, writeEpochResults } from './epoch-probes';
+import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, Scale } from './preset';
+import { ProbeProgress, ProbeRow, probesAtStep, readProbeRows } from './probe-run';
 import { ResultRow, writeResults } from './results';
 import { readRunStatistics, RunStatistics, runStatistics } from './run-statistics';
 import { writeUntrainedRun } from './untrained-run';
@@ -94,6 +94,8 @@ export interface ExperimentSummary {
   /** Every probe row, with the figure: the content of `results.csv`. */
   results: ResultRow[];
   resultsFile: string;
+  /** The probe rows of the runs' `probeEpochs` checkpoints, with their epoch: the content of `epochs.csv` (empty without any). */
+  epochResults: EpochResultRow[];
 }
 
 /** The folder of a run of an experiment. */
@@ -216,25 +218,12 @@ function copySharedRun(source: string, runDir: string, label: string): void {
   if (rows.length > 0) appendTableRows(probes, rows.map((r) => ({ ...r, run: label })));
 }
 
-/** Probe rows of a run after `steps` steps on `dataset` already in its `probes.csv`, per (features, probe); later rows replace earlier ones. */
-function storedProbes(runDir: string, steps: number, dataset: string): Map<string, ProbeRow[]> {
-  const latest = new Map<string, ProbeRow>();
-  for (const r of readProbeRows(runDir)) {
-    if (r.steps === steps && r.dataset === dataset) latest.set(`${r.features}\u0000${r.probe}\u0000${r.block}`, r);
-  }
-  const out = new Map<string, ProbeRow[]>();
-  for (const r of latest.values()) {
-    const key = `${r.features}\u0000${r.probe}`;
-    out.set(key, [...(out.get(key) ?? []), r]);
-  }
-  return out;
-}
-
 /**
  * Runs a preset: for every seed and run (runs that initialise from another run after it), trains into
  * `outDir/<label>/` (skipping completed runs and resuming stopped ones, see `reuse`), probes every block (linear
  * probes and kNN, on the run's held-out split or the preset's evaluation set) into the run's `probes.csv`,
- * computes the Fig. 8 statistics when the preset asks (`statistics.json` in the run folder), and keeps the
+ * computes the Fig. 8 statistics when the preset asks (`statistics.json` in the run folder), probes the kept
+ * checkpoints of a run's `probeEpochs` (`probeRunEpochs`, rows in `epochs.csv`), and keeps the
  * experiment's `results.csv` (one row per run, seed, block, representation and probe) up to date after each run.
  * Writes the preset itself to `preset.json`. Returns the summary the notebooks plot.
  *
@@ -259,7 +248,8 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
   fs.mkdirSync(outDir, { recursive: true });
   writeRunJson(path.join(outDir, 'preset.json'), p);
   const resultsFile = path.join(outDir, 'results.csv');
-  const summary: ExperimentSummary = { figure: p.figure, scale: p.scale, title: p.title, finding: p.finding, outDir, status: 'completed', runs: [], results: [], resultsFile };
+  const epochsFile = path.join(outDir, 'epochs.csv');
+  const summary: ExperimentSummary = { figure: p.figure, scale: p.scale, title: p.title, finding: p.finding, outDir, status: 'completed', runs: [], results: [], resultsFile, epochResults: [] };
 
   let index = 0;
   for (const seed of p.seeds) {
@@ -323,7 +313,7 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
         return summary;
       }
       const onProgress = (progress: ProbeProgress) => emit({ type: 'probe', label: r.label, seed, progress });
-      entry.probes = await probesOf(runDir, r, p.probe, result.step, { dataset, evalDataset, onProgress });
+      entry.probes = await probesAtStep(runDir, p.probe, result.step, { label: r.label, stages: r.probeStages, dataset, evalDataset, onProgress });
       summary.results.push(...entry.probes.map((row) => ({ figure: p.figure, ...row })));
       if (p.statistics && (p.statistics.runs === undefined || p.statistics.runs.includes(r.label))) {
         const saved = readRunStatistics(runDir);
@@ -331,32 +321,12 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
         entry.statistics = same ? saved : await runStatistics(runDir, p.statistics, { label: r.label, dataset, evalDataset });
         emit({ type: 'statistics', label: r.label, seed, statistics: entry.statistics });
       }
+      if (r.probeEpochs?.length) {
+        summary.epochResults.push(...(await probeRunEpochs(runDir, r, p.probe, p.figure, { dataset, evalDataset, onProgress })));
+        writeEpochResults(epochsFile, summary.epochResults);
+      }
       writeResults(resultsFile, summary.results);
     }
   }
   return summary;
-}
-
-/** A run's probe rows: those its `probes.csv` holds for this step, and the missing representations probed now. */
-async function probesOf(
-  runDir: string,
-  r: ExperimentRun,
-  settings: ProbeSettings,
-  steps: number,
-  { dataset, evalDataset, onProgress }: { dataset: ImageDataset; evalDataset: ImageDataset | null; onProgress: (p: ProbeProgress) => void },
-): Promise<ProbeRow[]> {
-  const { evaluationName } = probeSplits(readRunConfig(runDir), { trainImages: null, evalImages: null, seed: 0 }, dataset, evalDataset);
-  const have = storedProbes(runDir, steps, evaluationName);
-  const names = [...settings.linear.map((l) => l.name), ...(settings.knn ? ['knn'] : [])];
-  const rows: ProbeRow[] = [];
-  const missing: FeatureKind[] = [];
-  for (const kind of settings.features) {
-    const found = names.map((n) => have.get(`${kind}\u0000${n}`));
-    if (found.every((f) => f !== undefined)) rows.push(...found.flat() as ProbeRow[]);
-    else missing.push(kind);
-  }
-  if (missing.length > 0) {
-    rows.push(...(await probeRun(runDir, { ...settings, features: missing }, { label: r.label, dataset, evalDataset, stages: r.probeStages, onProgress })));
-  }
-  return rows;
 }

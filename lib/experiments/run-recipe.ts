@@ -97,7 +97,7 @@ export function run(
   label: string,
   description: string,
   config: TrainConfig,
-  extras: { paper?: PaperAccuracy[]; probeStages?: number[]; untrained?: boolean } = {},
+  extras: { paper?: PaperAccuracy[]; probeStages?: number[]; probeEpochs?: number[]; untrained?: boolean } = {},
 ): ExperimentRun {
   return { label, description, config, ...extras };
 }

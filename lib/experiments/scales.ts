@@ -32,6 +32,8 @@ export interface ScaleSettings {
   optimizer: Partial<OptimizerConfig>;
   checkpoint: Partial<CheckpointConfig>;
   probe: ProbeSettings;
+  /** Epochs at which a figure's main runs are probed besides the end (`ExperimentRun.probeEpochs`); none when absent. */
+  probeEpochs?: number[];
   statistics: StatisticsSettings;
   seeds: number[];
   /** What this scale changes from the paper, in words. */
@@ -160,11 +162,13 @@ function cifar10LongSettings(): ScaleSettings {
     optimizer: { ...s.optimizer, warmupEpochs: 1 },
     // Every epoch end writes a checkpoint; keeping them all lets any epoch be probed afterwards.
     checkpoint: { everySteps: null, keep: CIFAR10_LONG_EPOCHS * 4 + 1 },
+    probeEpochs: [5, 10, 15, 20],
     notes:
       `CIFAR-10 long scale: the CPU scale's narrow CIFAR-stem ResNet (widths 16-128), heads 128 wide and projectors 256-256-256 on ` +
       `CIFAR-10 (the JPEG train split: 45,000 training and 5,000 held-out images) through 16x16 views, batch 128, ${CIFAR10_LONG_EPOCHS} epochs ` +
       'per run (per block for sequential runs), LARS with a one-epoch warm-up, a checkpoint kept at every epoch end. Probes train on ' +
-      '10,000 training images and are scored on the 5,000 held-out ones, beside the random-network baseline.',
+      '10,000 training images and are scored on the 5,000 held-out ones, beside the random-network baseline; Fig. 4\'s ' +
+      'end-to-end, simultaneous and sequential runs are probed at epochs 5, 10, 15 and 20 too (epochs of the last block\'s phase for sequential runs).',
   };
 }
 
@@ -187,6 +191,9 @@ function smokeSettings(): ScaleSettings {
     data: { batchSize: 16, steps: 4, views: barlowTwinsViewsSmall({ size: 12, stats: FASHION_MNIST_STATS }), validationFraction: 0.1 },
     optimizer: { ...PAPER_OPTIMIZER, warmupEpochs: 0 },
     checkpoint: { everySteps: null, keep: 1 },
+    // The run's end, the one checkpoint a smoke run keeps: 4 of the 3,375 steps per epoch that batch 16 makes of
+    // Fashion-MNIST's 54,000 training images; enough to run the epoch-probe path.
+    probeEpochs: [4 / 3375],
     probe: {
       features: ['head', 'gsp'],
       linear: [{ name: 'linear', epochs: 2, lr: 0.1, batchSize: 64, standardize: true }],

@@ -2,6 +2,7 @@
 export * from './plotly';
 export * from './violin-figure';
 export * from './block-accuracy-figure';
+export * from './accuracy-vs-epochs-figure';
 export * from './bar-figure';
 export * from './table';
 export * from './frame';
