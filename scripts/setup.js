@@ -1,85 +1,116 @@
 #!/usr/bin/env node
-// `npm run setup`: what the main job needs beyond `npm ci`, on a fresh Debian/Ubuntu machine. Installs with apt, as
-// root or through password-less sudo, the packages that are missing: dataset-fashion-mnist (the main job's data), g++
-// and libdnnl-dev (the native backend; without them training runs on WebAssembly, about 10x slower), then builds the
-// native addon. Where apt cannot be used it prints the one command to run, and fetches Fashion-MNIST into the user's
-// data folder instead (data-scripts), so the main job still runs.
 'use strict';
-const { spawnSync } = require('child_process');
+// `npm run setup`: the system packages the main job needs, before `npm ci` (plain Node, no dependencies).
+// - g++ and libdnnl-dev (oneDNN): `npm ci` builds the native addon with them, the fast CPU backend (without it the
+//   library trains on wasm, about 10x slower);
+// - dataset-fashion-mnist: the data of the main job (unless the data-scripts already downloaded it).
+// On Debian/Ubuntu it installs what is missing with apt-get as root, or through sudo; otherwise it prints the one
+// command to run, and the data-scripts way to get the data. Exits 1 only when the data is still missing (the main
+// job cannot run); a missing compiler or oneDNN only costs speed, so the `&&` chain of the README goes on.
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const root = path.join(__dirname, '..');
-
-/** The apt packages and what each is for. */
 const PACKAGES = [
-  { name: 'dataset-fashion-mnist', why: 'Fashion-MNIST, the data of the main job' },
-  { name: 'g++', why: 'the compiler of the native backend' },
-  { name: 'libdnnl-dev', why: 'oneDNN, the convolutions of the native backend' },
+  { pkg: 'g++', why: 'compiles the native addon' },
+  { pkg: 'libdnnl-dev', why: 'oneDNN, the native addon\'s convolutions' },
+  { pkg: 'dataset-fashion-mnist', why: 'Fashion-MNIST, the main job\'s data', data: true },
 ];
+const FASHION_MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const GET_DATA = 'npm ci && node dist/data-scripts/datasets.js get fashion-mnist';
 
-/**
- * What to do about the `missing` packages: nothing, apt as root, apt through sudo, or a command for the user to run.
- * Pure, so the decision is tested without a machine to change.
- */
-function setupPlan({ platform, hasApt, uid, sudoWithoutPassword, missing }) {
-  if (missing.length === 0) return { action: 'none', command: null };
-  const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...missing];
-  if (platform !== 'linux' || !hasApt) {
-    return { action: 'manual', command: null, reason: `no apt-get on this ${platform} machine; install the equivalents of ${missing.join(', ')}` };
-  }
-  if (uid === 0) return { action: 'apt', command: install };
-  if (sudoWithoutPassword) return { action: 'sudo-apt', command: ['sudo', ...install] };
-  return { action: 'manual', command: ['sudo', 'apt-get', 'update', '&&', 'sudo', ...install], reason: 'not root and sudo asks for a password' };
-}
-
-function installed(pkg) {
-  return spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status === 0;
+/** Where the main job finds Fashion-MNIST (lib/data/fashion-mnist.ts: Debian's package, then the data-scripts' cache). */
+function fashionMnistDirs(env = process.env) {
+  const root = env.BLOCKWISE_DATA_DIR ? path.resolve(env.BLOCKWISE_DATA_DIR) : path.join(os.homedir(), '.cache', 'blockwise-ssl', 'datasets');
+  return ['/usr/share/datasets/fashion-mnist', path.join(root, 'fashion-mnist')];
 }
 
 function fashionMnistPresent() {
-  const dataRoot = process.env.BLOCKWISE_DATA_DIR || path.join(os.homedir(), '.cache', 'blockwise-ssl', 'datasets');
-  return ['/usr/share/datasets/fashion-mnist', path.join(dataRoot, 'fashion-mnist')].some((d) => fs.existsSync(path.join(d, 'train-images-idx3-ubyte.gz')));
+  return fashionMnistDirs().some((d) => FASHION_MNIST_FILES.every((f) => fs.existsSync(path.join(d, f)) || fs.existsSync(path.join(d, `${f}.gz`))));
 }
 
-function run(argv) {
-  console.log(`setup: ${argv.join(' ')}`);
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', cwd: root, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return r.status === 0;
+function dpkgInstalled(pkg) {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).endsWith(' installed');
+  } catch {
+    return false;
+  }
 }
 
-function main() {
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get && command -v dpkg'], { stdio: 'ignore' }).status === 0;
-  const missing = hasApt ? PACKAGES.filter((p) => !installed(p.name)).map((p) => p.name) : PACKAGES.map((p) => p.name);
-  // The data may already be there without the package (fetched by data-scripts).
-  const needed = missing.filter((p) => !(p === 'dataset-fashion-mnist' && fashionMnistPresent()));
-  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-  const sudoWithoutPassword = uid !== 0 && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  const plan = setupPlan({ platform: process.platform, hasApt, uid, sudoWithoutPassword, missing: needed });
-  if (plan.action === 'none') console.log(`setup: ${PACKAGES.map((p) => p.name).join(', ')}: present`);
-  let ok = true;
-  if (plan.action === 'apt' || plan.action === 'sudo-apt') {
-    const prefix = plan.action === 'sudo-apt' ? ['sudo'] : [];
-    ok = run([...prefix, 'apt-get', 'update', '-qq']) && run(plan.command);
-    if (!ok) console.error('setup: apt-get failed (see above)');
+function commandWorks(cmd, args) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** What the machine has, read once: the facts `setup` decides on (a test passes its own). */
+function probeSystem() {
+  return {
+    uid: typeof process.getuid === 'function' ? process.getuid() : -1,
+    apt: commandWorks('apt-get', ['--version']) && commandWorks('dpkg-query', ['--version']),
+    // sudo without a password, or one that can ask for it on this terminal
+    sudo: commandWorks('sudo', ['-n', 'true']) || (commandWorks('sudo', ['--version']) && Boolean(process.stdin.isTTY)),
+    nodeVersion: process.versions.node,
+    present: (p) => (p.data ? fashionMnistPresent() : p.pkg === 'g++' ? commandWorks(process.env.CXX || 'g++', ['--version']) : dpkgInstalled(p.pkg)),
+    aptKnows: (pkg) => spawnSync('apt-cache', ['show', pkg], { stdio: 'ignore' }).status === 0,
+    run: (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0,
+  };
+}
+
+/** Whether this Node is one the package supports (package.json engines: ^20.19.0 || >=22.12.0). */
+function nodeSupported(version) {
+  const [major, minor] = version.split('.').map(Number);
+  return (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 23;
+}
+
+/**
+ * Installs the missing packages or says how; returns the exit code. `sys`: what probeSystem() reads; `log`: one
+ * line at a time.
+ */
+function setup(sys, log = console.log) {
+  if (!nodeSupported(sys.nodeVersion)) {
+    log(`setup: Node ${sys.nodeVersion} is too old: blockwise-ssl needs Node 20.19+ or 22.12+ (https://nodejs.org, or NodeSource's Debian packages)`);
   }
-  if (plan.action === 'manual' || !ok) {
-    console.error(`setup: cannot install ${needed.join(', ')} here (${plan.reason ?? 'apt-get failed'}).`);
-    for (const p of PACKAGES.filter((x) => needed.includes(x.name))) console.error(`  ${p.name}: ${p.why}`);
-    if (plan.command) console.error(`setup: run this once, then npm run setup again:\n  ${plan.command.join(' ')}`);
+  let missing = PACKAGES.filter((p) => !sys.present(p));
+  if (missing.length === 0) {
+    log(`setup: everything is installed (${PACKAGES.map((p) => p.pkg).join(', ')}); next: npm ci`);
+    return 0;
   }
-  // The native addon: built by npm ci when its packages were there; build it now if they arrived since.
-  if (!fs.existsSync(path.join(root, 'native', 'build', 'blockwise_native.node'))) run([process.execPath, path.join(root, 'native', 'build.js')]);
-  if (!fashionMnistPresent()) {
-    console.log('setup: fetching Fashion-MNIST into the data folder (no root needed)');
-    if (!(run(['npx', 'tsc', '-p', '.']) && run([process.execPath, path.join(root, 'dist', 'data-scripts', 'datasets.js'), 'get', 'fashion-mnist']))) {
-      console.error('setup: Fashion-MNIST is still missing; the main job cannot run without it');
-      process.exit(1);
+  const names = missing.map((p) => p.pkg);
+  log(`setup: missing ${missing.map((p) => `${p.pkg} (${p.why})`).join(', ')}`);
+  const asRoot = sys.uid === 0;
+  if (sys.apt && (asRoot || sys.sudo)) {
+    const sudo = asRoot ? [] : ['sudo'];
+    const run = (args) => {
+      log(`setup: ${args.join(' ')}`);
+      return sys.run(args[0], args.slice(1));
+    };
+    if (run([...sudo, 'apt-get', 'update', '-qq'])) {
+      // An Ubuntu release without one of them (dataset-fashion-mnist is Debian's) still gets the others.
+      const known = names.filter((n) => sys.aptKnows(n));
+      if (known.length < names.length) log(`setup: apt knows no ${names.filter((n) => !known.includes(n)).join(', ')}`);
+      if (known.length > 0 && run([...sudo, 'apt-get', 'install', '-y', '--no-install-recommends', ...known])) {
+        missing = missing.filter((p) => !known.includes(p.pkg));
+      }
     }
+    if (missing.length === 0) {
+      log('setup: installed; next: npm ci (it builds the native addon)');
+      return 0;
+    }
+  } else if (sys.apt) {
+    log('setup: not root and no sudo, so nothing was installed; as root, run:');
+    log(`  apt-get update && apt-get install -y --no-install-recommends ${names.join(' ')}`);
+  } else {
+    const native = names.filter((n) => n !== 'dataset-fashion-mnist');
+    if (native.length > 0) log(`setup: no apt-get (not Debian/Ubuntu): install ${native.join(' and ')} with your system's package manager`);
   }
-  console.log('setup: done');
+  if (missing.some((p) => p.data)) {
+    log(`setup: Fashion-MNIST without the Debian package: ${GET_DATA} (downloads it into ~/.cache/blockwise-ssl/datasets), then npm run main`);
+    return 1;
+  }
+  log(`setup: without ${missing.map((p) => p.pkg).join(' and ')} the main job runs on the wasm backend (about 10x slower)`);
+  return 0;
 }
 
-module.exports = { setupPlan, PACKAGES };
-if (require.main === module) main();
+module.exports = { PACKAGES, setup, nodeSupported };
+
+if (require.main === module) process.exit(setup(probeSystem()));

@@ -9,7 +9,9 @@ export {
   describeBackend,
   initBackend,
 } from './init-backend';
-export { CUDA_REQUIREMENT, TensorflowPackage, installHint, visibleCudaGpus } from './tensorflow-node';
+export {
+  CUDA11_LIBRARIES, CUDA_REQUIREMENT, TensorflowPackage, cuda11Fix, installHint, missingCudaLibraries, unfindableCudaLibraries, visibleCudaGpus,
+} from './tensorflow-node';
 export { registerGradients } from './register-gradients';
 export { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from './wasm-training-kernels';
 export { Conv2DGeometry, conv2dFilterGradient, conv2dInputGradient } from './conv2d-gradients';

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { activate, Attempt, errorLine } from './attempt';
 
 /**
@@ -10,8 +12,75 @@ import { activate, Attempt, errorLine } from './attempt';
  */
 export type TensorflowPackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
-/** What tfjs-node-gpu 4.22 (libtensorflow 2.7) needs on the user's machine besides the package. */
+/** What tfjs-node-gpu 4.22 (libtensorflow 2.9.1) needs on the user's machine besides the package. */
 export const CUDA_REQUIREMENT = 'an NVIDIA GPU with CUDA 11.2 + cuDNN 8.1';
+
+/**
+ * The CUDA 11 and cuDNN 8 libraries libtensorflow 2.9.1 opens at run time, by soname. A CUDA 12 machine has none
+ * of them: libtensorflow then says `Could not load dynamic library 'libcudart.so.11.0'` and runs on the CPU.
+ */
+export const CUDA11_LIBRARIES = [
+  'libcudart.so.11.0', 'libcublas.so.11', 'libcublasLt.so.11', 'libcufft.so.10', 'libcurand.so.10', 'libcusolver.so.11',
+  'libcusparse.so.11', 'libcudnn.so.8',
+] as const;
+
+/**
+ * The CUDA / cuDNN libraries an error or log text says could not be opened (a dlopen error of `require`, or
+ * libtensorflow's `Could not load dynamic library '...'`), in order, without repeats; empty when it names none.
+ */
+export function missingCudaLibraries(text: string): string[] {
+  if (!/cannot open shared object file|Could not load dynamic library|not found/i.test(text)) return [];
+  const names = text.match(/lib(?:cudart|cublasLt|cublas|cufft|curand|cusolver|cusparse|cudnn)[A-Za-z_]*\.so(?:\.\d+)*/g) ?? [];
+  return [...new Set(names)];
+}
+
+/** Which of CUDA11_LIBRARIES the dynamic loader cannot find: neither in LD_LIBRARY_PATH's folders nor in `ldconfig -p`. */
+export function unfindableCudaLibraries(
+  libraryPath = process.env.LD_LIBRARY_PATH ?? '',
+  ldconfigListing: () => string = ldconfigCache,
+): string[] {
+  const cache = ldconfigListing();
+  const dirs = libraryPath.split(':').filter((d) => d !== '');
+  return CUDA11_LIBRARIES.filter((lib) => !dirs.some((d) => fs.existsSync(path.join(d, lib))) && !cache.includes(`${lib} `));
+}
+
+/** The dynamic loader's cache (`ldconfig -p`; /sbin is not on a user's PATH on Debian), or '' without ldconfig. */
+function ldconfigCache(): string {
+  for (const exe of ['ldconfig', '/sbin/ldconfig']) {
+    try {
+      return execFileSync(exe, ['-p'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      // try the next; without any, only LD_LIBRARY_PATH counts
+    }
+  }
+  return '';
+}
+
+/**
+ * The fix for missing CUDA 11 / cuDNN 8 libraries (what initBackend prints): install the CUDA 11.2 runtime
+ * libraries and cuDNN 8.1 beside the system's CUDA, and point LD_LIBRARY_PATH at them (README, "GPU").
+ */
+export function cuda11Fix(missing: readonly string[]): string {
+  return (
+    `@tensorflow/tfjs-node-gpu 4.22 runs libtensorflow 2.9.1, built for CUDA 11.2 + cuDNN 8.1, and cannot open ${missing.join(', ')} ` +
+    '(a CUDA 12 machine has none of them). Install the CUDA 11.2 runtime libraries and cuDNN 8.1 side by side with the ' +
+    "system's CUDA (NVIDIA's apt repository: cuda-cudart-11-2 libcublas-11-2 libcufft-11-2 libcurand-11-2 libcusolver-11-2 " +
+    'libcusparse-11-2 libcudnn8=8.1.1.33-1+cuda11.2), then: export LD_LIBRARY_PATH=/usr/local/cuda-11.2/lib64:$LD_LIBRARY_PATH ' +
+    '(README, "GPU"; scripts/gpu/check.sh reports what is there)'
+  );
+}
+
+let cudaFixShown = false;
+
+/** The reason for a GPU failure caused by missing CUDA 11 libraries, with the fix, printed once per process on stderr. */
+function cudaFailure(what: string, missing: readonly string[]): string {
+  const fix = cuda11Fix(missing);
+  if (!cudaFixShown) {
+    cudaFixShown = true;
+    console.warn(`initBackend: ${fix}`);
+  }
+  return `${what}: missing ${missing.join(', ')}; ${fix}`;
+}
 
 /** `npm install` line for a native package, pinned to the tfjs-core version in use. */
 export function installHint(pkg: TensorflowPackage): string {
@@ -78,13 +147,21 @@ export async function tryTensorflowPackage(pkg: TensorflowPackage): Promise<Atte
     if ('none' in cuda) return fail(cuda.none);
     gpuNote = `, GPU ${cuda.gpus.join(', ')}`;
   }
+  const gpu = pkg === '@tensorflow/tfjs-node-gpu';
   try {
     requireOptional(pkg);
   } catch (e) {
-    const needs = pkg === '@tensorflow/tfjs-node-gpu' ? ` (needs ${CUDA_REQUIREMENT})` : '';
-    return fail(`failed to load: ${errorLine(e)}${needs}`);
+    const missing = gpu ? missingCudaLibraries(e instanceof Error ? e.message : String(e)) : [];
+    if (missing.length > 0) return fail(cudaFailure('failed to load', missing));
+    return fail(`failed to load: ${errorLine(e)}${gpu ? ` (needs ${CUDA_REQUIREMENT})` : ''}`);
   }
   const failure = await activate('tensorflow');
   if (failure !== null) return fail(`loaded, but ${failure}`);
+  if (gpu && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === false) {
+    // libtensorflow could not open its CUDA libraries and fell back to the CPU (its own log says which above).
+    const missing = unfindableCudaLibraries();
+    const why = 'loaded, but libtensorflow found no usable GPU and would run on the CPU';
+    return fail(missing.length > 0 ? cudaFailure(why, missing) : `${why} (needs ${CUDA_REQUIREMENT}; see libtensorflow's log above)`);
+  }
   return { ok: true, detail: `${pkg} ${version ?? '(version unknown)'}${gpuNote}` };
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Rng } from '../nn/rng';
 import { ImageDataset, InMemoryImageDataset } from './dataset';
 import { ImageFolderOptions, loadImageFolder } from './image-folder';
 import { dataRoot, datasetCommand, MissingDatasetError } from './paths';
@@ -92,4 +93,50 @@ export async function loadCifar10Images(
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new MissingDatasetError('CIFAR-10 JPEG images', candidates, datasetCommand('prepare', 'cifar10-jpg', '--src <folder or .tar.gz>'));
   return loadImageFolder(found, { size: 32, name: 'cifar10-jpg', ...options, channels: 3, classNames: CIFAR10_CLASSES });
+}
+
+/**
+ * A small generated stand-in for CIFAR-10 (`[32, 32, 3]`, its ten class names, balanced labels): each class is a
+ * colour and a stripe orientation and frequency of its own, each image a random stripe phase plus pixel noise, all
+ * drawn from `seed`. Only for smoke runs, which check that a pipeline runs: it is not CIFAR-10.
+ */
+export function generatedCifar10({ count = 1000, seed = 0 }: { count?: number; seed?: number } = {}): InMemoryImageDataset {
+  if (!(Number.isInteger(count) && count >= CIFAR10_CLASSES.length)) throw new Error(`generatedCifar10: count must be an integer >= 10, got ${count}`);
+  const rng = new Rng(seed);
+  const images = new Uint8Array(count * 3072);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const k = i % CIFAR10_CLASSES.length;
+    labels[i] = k;
+    const angle = (Math.PI * k) / CIFAR10_CLASSES.length;
+    const frequency = (2 * Math.PI * (2 + (k % 3))) / 32;
+    const colour = [0, 1, 2].map((c) => 128 + 60 * Math.cos((2 * Math.PI * k) / CIFAR10_CLASSES.length + (2 * Math.PI * c) / 3));
+    const phase = 2 * Math.PI * rng.uniform();
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const stripe = 50 * Math.cos(frequency * (x * Math.cos(angle) + y * Math.sin(angle)) + phase);
+        for (let c = 0; c < 3; c++) {
+          images[i * 3072 + (y * 32 + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(colour[c] + stripe + 12 * rng.normal())));
+        }
+      }
+    }
+  }
+  return new InMemoryImageDataset('cifar10-generated', images, labels, [32, 32, 3], CIFAR10_CLASSES);
+}
+
+/**
+ * CIFAR-10 for smoke runs (the dataset `cifar10-smoke`): the JPEG tarball where one of `cifar10JpegCandidates()` is,
+ * else the binary release in `cifar10BinaryDir()`, else `generatedCifar10()` (saying so on stderr), so that a fresh
+ * clone runs its smoke notebooks without a download. CPU and paper scale read CIFAR-10 itself.
+ */
+export async function loadCifar10ForSmoke(): Promise<ImageDataset> {
+  if (cifar10JpegCandidates().some((f) => fs.existsSync(f))) return loadCifar10Images();
+  const binaryDir = cifar10BinaryDir();
+  if (cifar10BinaryFiles('train').every((f) => fs.existsSync(path.join(binaryDir, f)))) return loadCifar10('train');
+  const generated = generatedCifar10();
+  console.warn(
+    `cifar10-smoke: no CIFAR-10 here (${cifar10JpegCandidates().join(', ')}, ${binaryDir}): ${generated.size} generated ` +
+      `CIFAR-shaped images instead, enough for a smoke run (${datasetCommand('get', 'cifar10')} gets CIFAR-10)`,
+  );
+  return generated;
 }

@@ -26,7 +26,7 @@ export interface DatasetSource {
 
 /**
  * The datasets known by name: Fashion-MNIST (the embedded default, Debian's `dataset-fashion-mnist`) and CIFAR-10
- * (binary release, or `cifar10-jpg`, the JPEG tarball), their training and test splits.
+ * (binary release, or `cifar10-jpg`, the JPEG tarball), their training and test splits; `cifar10-smoke` for smoke runs.
  */
 export const NAMED_DATASETS: Readonly<Record<string, string>> = {
   'fashion-mnist': 'Fashion-MNIST training set, 60,000 grayscale 28x28 images',
@@ -34,6 +34,7 @@ export const NAMED_DATASETS: Readonly<Record<string, string>> = {
   cifar10: 'CIFAR-10 training set (binary release), 50,000 colour 32x32 images',
   'cifar10-test': 'CIFAR-10 test set (binary release), 10,000 images',
   'cifar10-jpg': 'CIFAR-10 training set from the JPEG tarball (cifar10-jpg-train.tar.gz)',
+  'cifar10-smoke': 'for smoke runs: the CIFAR-10 JPEG tarball or binary release where present, else 1,000 generated CIFAR-shaped images',
 };
 
 /**

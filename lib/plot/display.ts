@@ -117,17 +117,24 @@ type DisplayDataWriter = (content: DisplayBundle & { transient: Record<string, u
 /**
  * Sends a display bundle through tslab's display-data writer. tslab's public `display.*` functions send one MIME
  * type each; a bundle of several (Plotly JSON + PNG) needs the writer they use, which tslab keeps on its
- * `jupyter` module while a cell runs.
+ * `jupyter` module while a cell runs. That module is looked up among the modules this process has loaded, not
+ * resolved from this package's folder: in a user's notebook the running tslab is the kernel's (a global install,
+ * the user's project, this repository's), which need not be reachable from where blockwise-ssl is installed.
  */
 function writeDisplayData(bundle: DisplayBundle): void {
-  let writer: DisplayDataWriter | null | undefined;
-  try {
-    writer = (require('tslab/dist/jupyter') as { lastWriteDisplayData?: DisplayDataWriter | null }).lastWriteDisplayData;
-  } catch {
-    writer = null;
-  }
+  const writer = runningTslabWriter();
   if (!writer) {
     throw new Error('display: not running in a tslab notebook kernel (use savePng(figure, file) in scripts)');
   }
   writer({ ...bundle, transient: {} }, false);
+}
+
+/** The display-data writer of the tslab kernel running this process, or null outside a running cell. */
+function runningTslabWriter(): DisplayDataWriter | null {
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
+    const writer = (mod?.exports as { lastWriteDisplayData?: DisplayDataWriter | null } | undefined)?.lastWriteDisplayData;
+    if (writer) return writer;
+  }
+  return null;
 }

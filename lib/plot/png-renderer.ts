@@ -29,7 +29,7 @@ export function pngRendererUnavailable(): string | null {
     try {
       require.resolve(pkg);
     } catch {
-      return `the npm package '${pkg}' is not installed (npm install)`;
+      return `the npm package '${pkg}' is not installed (npm install playwright-core plotly.js-dist-min)`;
     }
   }
   return null;

@@ -67,8 +67,9 @@ export interface OptimizerConfig extends Required<LarsConfig> {
 /** Where the images come from and how they are served. */
 export interface DataConfig {
   /**
-   * `'fashion-mnist'`, `'cifar10'` (binary release) or `'cifar10-jpg'` (the JPEG tarball); any other name needs
-   * the dataset passed to `runTraining`. Default: the name of the dataset passed, else `'fashion-mnist'`.
+   * `'fashion-mnist'`, `'cifar10'` (binary release), `'cifar10-jpg'` (the JPEG tarball) or `'cifar10-smoke'` (either,
+   * else generated images: smoke runs); any other name needs the dataset passed to `runTraining`. Default: the name
+   * of the dataset passed, else `'fashion-mnist'`.
    */
   dataset: string;
   /** Fraction of each class held out for validation (probes select on it); 0 trains on every image. 0.1. */

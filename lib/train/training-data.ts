@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '../data/dataset';
 import { loadFashionMnist } from '../data/fashion-mnist';
-import { loadCifar10, loadCifar10Images } from '../data/cifar10';
+import { loadCifar10, loadCifar10ForSmoke, loadCifar10Images } from '../data/cifar10';
 import { trainValidationSplit } from '../data/split';
 import { DataLoader, pixelsToTensor } from '../data/loader';
 import { DataConfig } from './train-config';
 
-/** The training split of a dataset known by name: `'fashion-mnist'`, `'cifar10'` (binary) or `'cifar10-jpg'` (JPEG tarball). */
+/**
+ * The training split of a dataset known by name: `'fashion-mnist'`, `'cifar10'` (binary), `'cifar10-jpg'` (JPEG
+ * tarball) or `'cifar10-smoke'` (either where present, else generated: `loadCifar10ForSmoke`).
+ */
 export async function loadTrainingDataset(name: string): Promise<ImageDataset> {
   switch (name) {
     case 'fashion-mnist':
@@ -15,8 +18,10 @@ export async function loadTrainingDataset(name: string): Promise<ImageDataset> {
       return loadCifar10('train');
     case 'cifar10-jpg':
       return loadCifar10Images();
+    case 'cifar10-smoke':
+      return loadCifar10ForSmoke();
     default:
-      throw new Error(`loadTrainingDataset: unknown dataset '${name}' (known: fashion-mnist, cifar10, cifar10-jpg); pass the dataset itself to runTraining`);
+      throw new Error(`loadTrainingDataset: unknown dataset '${name}' (known: fashion-mnist, cifar10, cifar10-jpg, cifar10-smoke); pass the dataset itself to runTraining`);
   }
 }
 

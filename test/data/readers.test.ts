@@ -9,6 +9,7 @@ import {
   FASHION_MNIST_STATS,
   FASHION_MNIST_SYSTEM_DIR,
   channelStats,
+  generatedCifar10,
   loadCifar10,
   loadFashionMnist,
   MissingDatasetError,
@@ -120,5 +121,32 @@ describe('data/readers: CIFAR-10 binary format', () => {
     assert.deepStrictEqual(Array.from(ds.labels), [0, 5, 9]);
     assert.deepStrictEqual(ds.classNames, CIFAR10_CLASSES);
     await assert.rejects(loadCifar10('train', { dir }), /data_batch_1\.bin.*datasets\.js get cifar10/);
+  });
+});
+
+describe('data/readers: generated CIFAR-shaped images (cifar10-smoke without CIFAR-10)', () => {
+  it('are seeded, balanced over the ten classes, and separable by their mean colour', () => {
+    const ds = generatedCifar10({ count: 400, seed: 3 });
+    assert.strictEqual(ds.name, 'cifar10-generated');
+    assert.deepStrictEqual([ds.size, ...ds.imageShape], [400, 32, 32, 3]);
+    assert.deepStrictEqual(ds.classNames, CIFAR10_CLASSES);
+    assert.deepStrictEqual(Array.from({ length: 10 }, (_, k) => ds.labels.filter((l) => l === k).length), Array(10).fill(40));
+    assert.deepStrictEqual(generatedCifar10({ count: 400, seed: 3 }).images, ds.images);
+    assert.notDeepStrictEqual(generatedCifar10({ count: 400, seed: 4 }).images, ds.images);
+    // Nearest class mean of the images' mean colours, fitted on the first half, scored on the second.
+    const colour = (i: number) => [0, 1, 2].map((c) => {
+      let sum = 0;
+      for (let p = 0; p < 1024; p++) sum += ds.images[i * 3072 + p * 3 + c];
+      return sum / 1024;
+    });
+    const means = Array.from({ length: 10 }, () => [0, 0, 0]);
+    for (let i = 0; i < 200; i++) colour(i).forEach((v, c) => (means[ds.labels[i]][c] += v / 20));
+    let correct = 0;
+    for (let i = 200; i < 400; i++) {
+      const v = colour(i);
+      const dist = means.map((m) => m.reduce((d, x, c) => d + (x - v[c]) ** 2, 0));
+      if (dist.indexOf(Math.min(...dist)) === ds.labels[i]) correct++;
+    }
+    assert.ok(correct / 200 > 0.9, `nearest mean colour: ${correct} of 200`);
   });
 });

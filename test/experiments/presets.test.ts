@@ -8,9 +8,9 @@ import { DatasetInfo, RESNET50_BACKBONE, resolveTrainConfig } from '../../lib/tr
 function infoOf(source: DatasetSource): DatasetInfo {
   if (source.name === 'imagenet') return { name: 'imagenet', imageShape: [256, 256, 3], numClasses: 1000 };
   if (source.name === 'fashion-mnist') return { name: 'fashion-mnist', imageShape: [28, 28, 1], numClasses: 10 };
-  if (source.name === 'cifar10-jpg') {
+  if (source.name === 'cifar10-jpg' || source.name === 'cifar10-smoke') {
     const size = source.imageSize ?? 32;
-    return { name: 'cifar10-jpg', imageShape: [size, size, 3], numClasses: 10 };
+    return { name: source.name, imageShape: [size, size, 3], numClasses: 10 };
   }
   throw new Error(`no dataset info for ${source.name}`);
 }

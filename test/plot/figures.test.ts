@@ -1,4 +1,7 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {
   FIGURE_METADATA_KEY,
   PLOTLY_MIME,
@@ -7,6 +10,7 @@ import {
   SERIES_COLORS,
   barFigure,
   blockAccuracyFigure,
+  displayTable,
   figureBundle,
   markdownTable,
   violinFigure,
@@ -138,5 +142,27 @@ describe('plot/figureBundle', () => {
     const withPng = figureBundle(fig, 'bars', { bytes: Uint8Array.from([137, 80, 78, 71]), width: 600, height: 480 });
     assert.strictEqual(withPng.data['image/png'], 'iVBORw==');
     assert.deepStrictEqual(withPng.metadata['image/png'], { width: 600, height: 480 });
+  });
+});
+
+describe('plot/display in a notebook kernel', () => {
+  it("writes through the running tslab's display writer even when tslab is not reachable from the package", () => {
+    // A user's kernel: tslab loaded from a folder that is not an ancestor of this package (a global install).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tslab-elsewhere-'));
+    const file = path.join(dir, 'node_modules', 'tslab', 'dist', 'jupyter.js');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'exports.lastWriteDisplayData = null;\n');
+    const jupyter = require(file) as { lastWriteDisplayData: ((content: unknown, update: boolean) => void) | null };
+    const written: unknown[] = [];
+    try {
+      assert.throws(() => displayTable([{ a: 1 }]), /not running in a tslab notebook kernel/);
+      jupyter.lastWriteDisplayData = (content, update) => written.push({ content, update });
+      displayTable([{ a: 1 }]);
+    } finally {
+      delete require.cache[file];
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const md = '|   a |\n|----:|\n|   1 |';
+    assert.deepStrictEqual(written, [{ content: { data: { 'text/markdown': md, 'text/plain': md }, metadata: {}, transient: {} }, update: false }]);
   });
 });
