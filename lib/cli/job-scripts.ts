@@ -1,4 +1,4 @@
-import { ArrayManifest } from '../experiments/job-array';
+import { ArrayManifest, indexRanges } from '../experiments/job-array';
 import { Scale } from '../experiments/preset';
 
 /**
@@ -50,7 +50,7 @@ const STOP_BEFORE_LIMIT_S = 300;
  */
 export function slurmScript(m: ArrayManifest, r: TaskResources, { mainJs, partition }: { mainJs: string; partition?: string }): string {
   const first = m.waves[0];
-  const later = m.waves.length > 1 ? ` Indexes ${m.waves[1].first}-${m.tasks.length - 1} start from runs of earlier indexes: submit.sh submits them as a second array after this one.` : '';
+  const later = m.waves.length > 1 ? ` Indexes ${indexRanges(m.tasks.filter((t) => t.wave > 0).map((t) => t.index))} start from runs of earlier indexes: submit.sh submits them as a second array after this one.` : '';
   return [
     '#!/usr/bin/env bash',
     `# ${m.figure} at ${m.scale} scale as a SLURM job array: one (run, seed) per SLURM_ARRAY_TASK_ID, ${m.tasks.length} in all`,
@@ -116,7 +116,7 @@ export function kubernetesJob(m: ArrayManifest, r: TaskResources, { image, claim
   return [
     `# ${m.figure} at ${m.scale} scale as a Kubernetes Indexed Job: one (run, seed) per JOB_COMPLETION_INDEX, ${m.tasks.length} in all`,
     '# (array/manifest.json says which). Completed indexes exit at once, so re-creating the Job redoes only what failed.',
-    ...(dependent ? [`# Indexes ${m.waves[1].first}-${m.tasks.length - 1} start from runs of earlier indexes and wait for them.`] : []),
+    ...(dependent ? [`# Indexes ${indexRanges(m.tasks.filter((t) => t.wave > 0).map((t) => t.index))} start from runs of earlier indexes and wait for them.`] : []),
     'apiVersion: batch/v1',
     'kind: Job',
     'metadata:',
@@ -144,6 +144,11 @@ export function kubernetesJob(m: ArrayManifest, r: TaskResources, { image, claim
     `          command: [${q('blockwise-ssl')}]`,
     `          args: [${args.map(q).join(', ')}]`,
     '          env:',
+    // The Job controller sets it too (unless declared); declared here, `$(JOB_COMPLETION_INDEX)` in args is defined on every version.
+    '            - name: JOB_COMPLETION_INDEX',
+    '              valueFrom:',
+    '                fieldRef:',
+    `                  fieldPath: ${q("metadata.annotations['batch.kubernetes.io/job-completion-index']")}`,
     '            - name: OMP_NUM_THREADS',
     `              value: ${q(String(r.cpus))}`,
     '          resources:',
