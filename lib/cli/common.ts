@@ -40,9 +40,10 @@ export async function startBackend(io: CliIo, backend: OptionValue | undefined):
 
 /**
  * Runs `work` with an AbortSignal that the first Ctrl-C (SIGINT) aborts: training stops after its current step and
- * writes a checkpoint. A second Ctrl-C ends the process at once.
+ * writes a checkpoint. A second Ctrl-C ends the process at once. `signals` may add others (SIGTERM, which schedulers
+ * send to a task they preempt or that reaches its time limit).
  */
-export async function withInterrupt<T>(io: CliIo, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterrupt<T>(io: CliIo, work: (signal: AbortSignal) => Promise<T>, signals: readonly NodeJS.Signals[] = ['SIGINT']): Promise<T> {
   const controller = new AbortController();
   const onSigint = (): void => {
     if (controller.signal.aborted) {
@@ -52,11 +53,11 @@ export async function withInterrupt<T>(io: CliIo, work: (signal: AbortSignal) =>
     io.stderr.write('\nstopping after this step (a checkpoint is written); press Ctrl-C again to quit at once\n');
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  for (const s of signals) process.on(s, onSigint);
   try {
     return await work(controller.signal);
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of signals) process.off(s, onSigint);
   }
 }
 

@@ -15,6 +15,7 @@ export * from './results';
 export * from './run-experiment';
 export * from './load-experiment';
 export * from './collect-experiment';
+export * from './job-array';
 export * from './seed-stats';
 export * from './claims';
 export * from './results-report';

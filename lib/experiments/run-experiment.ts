@@ -62,6 +62,11 @@ export interface ExperimentOptions {
    * Searched in order, when the run is reached, so a folder another process is filling counts as far as it has got.
    */
   shareRunsFrom?: string[];
+  /**
+   * Run only this run and seed (one task of a job array, see `runArrayTask`): the other runs are not touched, and
+   * `preset.json` and `results.csv` are left to the caller, since the tasks of an array run at the same time.
+   */
+  only?: { label: string; seed: number };
 }
 
 /** One run of an experiment as it ended. */
@@ -234,7 +239,8 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
   const reuse = options.reuse ?? true;
   const outDir = path.resolve(options.outDir);
   const order = trainingOrder(p.runs);
-  const count = order.length * p.seeds.length;
+  const only = options.only;
+  const count = only ? 1 : order.length * p.seeds.length;
   if (!reuse) {
     for (const seed of p.seeds) {
       for (const r of order) {
@@ -246,7 +252,7 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
   const dataset = options.dataset ?? (await loadDatasetSource(p.dataset));
   const evalDataset = options.evalDataset !== undefined ? options.evalDataset : p.evalDataset ? await loadDatasetSource(p.evalDataset, { classNames: dataset.classNames }) : null;
   fs.mkdirSync(outDir, { recursive: true });
-  writeRunJson(path.join(outDir, 'preset.json'), p);
+  if (!only) writeRunJson(path.join(outDir, 'preset.json'), p);
   const resultsFile = path.join(outDir, 'results.csv');
   const epochsFile = path.join(outDir, 'epochs.csv');
   const summary: ExperimentSummary = { figure: p.figure, scale: p.scale, title: p.title, finding: p.finding, outDir, status: 'completed', runs: [], results: [], resultsFile, epochResults: [] };
@@ -254,6 +260,7 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
   let index = 0;
   for (const seed of p.seeds) {
     for (const r of order) {
+      if (only && (only.label !== r.label || only.seed !== seed)) continue;
       const runDir = experimentRunDir(outDir, r.label, seed, p.seeds);
       const source = r.config.init?.run;
       const init = r.config.init && source !== undefined && p.runs.some((x) => x.label === source) ? { ...r.config.init, run: experimentRunDir(outDir, source, seed, p.seeds) } : r.config.init;
@@ -309,7 +316,7 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       summary.runs.push(entry);
       if (result.status === 'stopped') {
         summary.status = 'stopped';
-        writeResults(resultsFile, summary.results);
+        if (!only) writeResults(resultsFile, summary.results);
         return summary;
       }
       const onProgress = (progress: ProbeProgress) => emit({ type: 'probe', label: r.label, seed, progress });
@@ -323,9 +330,10 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       }
       if (r.probeEpochs?.length) {
         summary.epochResults.push(...(await probeRunEpochs(runDir, r, p.probe, p.figure, { dataset, evalDataset, onProgress })));
-        writeEpochResults(epochsFile, summary.epochResults);
+        // A job-array task (`only`) leaves the experiment's tables to --collect, as results.csv.
+        if (!only) writeEpochResults(epochsFile, summary.epochResults);
       }
-      writeResults(resultsFile, summary.results);
+      if (!only) writeResults(resultsFile, summary.results);
     }
   }
   return summary;

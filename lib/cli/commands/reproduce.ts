@@ -9,6 +9,7 @@ import { BACKEND_OPTION, CliIo, EXIT_INTERRUPTED, experimentTables, probeReporte
 import { SCALE_OPTION } from '../probe-options';
 import { formatDuration, ProgressBar } from '../progress';
 import { SCHEDULE_OPTIONS, withSchedule } from './train';
+import { ARRAY_DETAILS, ARRAY_OPTIONS, arrayMode, reproduceArray } from './reproduce-array';
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
@@ -25,15 +26,19 @@ export const reproduceSpec: CommandSpec = {
     { name: 'show', kind: 'flag', description: 'print the preset as JSON and exit' },
     { name: 'list', kind: 'flag', description: 'list the figures and their runs at the scale, and exit' },
     BACKEND_OPTION,
+    ...ARRAY_OPTIONS,
   ],
   details:
     'Runs are trained into <out>/<run label>/ (<out>/<label>/seed-<s>/ with several seeds); results.csv holds every probe row.\n' +
     'Running the same command again skips completed runs, resumes stopped ones and reuses probe results.\n' +
     'Ctrl-C stops the current run after its current step with a checkpoint.\n\n' +
+    ARRAY_DETAILS +
+    '\n' +
     'examples:\n' +
     '  blockwise-ssl reproduce fig4 --scale smoke          the whole Fig. 4 pipeline in seconds\n' +
     '  blockwise-ssl reproduce fig8 --scale cpu --out runs/fig8\n' +
-    '  blockwise-ssl reproduce noise --show                the preset, to read or edit',
+    '  blockwise-ssl reproduce noise --show                the preset, to read or edit\n' +
+    '  blockwise-ssl reproduce fig7 --scale paper --emit slurm --out /shared/runs/fig7',
 };
 
 function listing(scale: Scale): string {
@@ -79,6 +84,7 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     return 0;
   }
   const scale = (o.scale as Scale | undefined) ?? 'cpu';
+  const array = arrayMode(o);
   if (o.list) {
     io.stdout.write(`${listing(scale)}\n`);
     return 0;
@@ -104,6 +110,7 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (array) return reproduceArray(figure, scale, p, outDir, o, io);
   await startBackend(io, o.backend);
   io.stderr.write(`${p.title} (${scale} scale): ${p.runs.length} runs x ${p.seeds.length} seed(s) into ${outDir}\n`);
   const bar = new ProgressBar(io.stderr);
