@@ -3,21 +3,9 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CliIo } from '../../lib/cli/common';
-import { main } from '../../lib/cli/main';
 import { ArrayManifest, ArrayTaskRecord, arrayTaskFile, loadExperiment, readProbeRows } from '../../lib/experiments';
 import { readMetrics, readRunJson, RunStatus } from '../../lib/train/run-folder';
-
-/** Runs the command line in-process and returns its status and what it wrote. */
-async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: { write: (t: string) => ((out.stdout += t), true) },
-    stderr: { write: (t: string) => ((out.stderr += t), true) },
-  };
-  const status = await main(argv, io);
-  return { status, ...out };
-}
+import { cli } from '../reliability/run-cli-helpers';
 
 /** Runs the emitted SLURM batch script as SLURM would run task `index` (its own process). */
 function runTask(script: string, index: number): { status: number | null; stdout: string; stderr: string } {
