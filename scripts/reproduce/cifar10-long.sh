@@ -11,6 +11,7 @@
 #   scripts/reproduce/cifar10-long.sh collect          summaries of both lanes -> results/cifar10-long/fig4/
 #
 # BLOCKWISE_LANES (default: ../blockwise-lanes beside this checkout) is where the worktree and the run folders live.
+# BLOCKWISE_LANES_NICE (default 5) is the lanes' nice value, so that work in the checkout stays responsive.
 # The lanes split Fig. 4's runs so that their steps cost about the same (see cifar10LongSettings in
 # lib/experiments/scales.ts for the measured step times); each lane trains seed 0 of its runs first, then 1, then 2.
 set -euo pipefail
@@ -48,8 +49,11 @@ start() {
     fi
     local list=$lane_a
     [ "$lane" = b ] && list=$lane_b
-    (cd "$tree" && OMP_NUM_THREADS=1 nohup "${reproduce[@]}" --runs "$list" --out "$runs/fig4-lane-$lane" >>"$runs/lane-$lane.log" 2>&1 &
-      echo $! >"$pidfile")
+    # exec all the way down, so the pid recorded is the lane's node process; no descriptor of this script is kept
+    # open by the lane (a caller reading this script's output returns at once).
+    (cd "$tree" && OMP_NUM_THREADS=1 exec nohup nice -n "${BLOCKWISE_LANES_NICE:-5}" "${reproduce[@]}" --runs "$list" \
+      --out "$runs/fig4-lane-$lane") >>"$runs/lane-$lane.log" 2>&1 </dev/null &
+    echo $! >"$pidfile"
     echo "lane $lane started (pid $(cat "$pidfile")): $list; log $runs/lane-$lane.log"
   done
 }
