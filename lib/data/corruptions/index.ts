@@ -3,7 +3,7 @@ import { checkSeverity } from './severity';
 import { gaussianNoise, impulseNoise, shotNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import { pixelate } from './pixelate';
-import { defocusBlur } from './blur';
+import { defocusBlur, glassBlur, motionBlur, zoomBlur } from './blur';
 import { jpegCompression } from './jpeg';
 
 export * from './severity';
@@ -32,6 +32,9 @@ const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
   contrast: (x, s) => contrast(x, s),
   pixelate: (x, s) => pixelate(x, s),
   defocus_blur: (x, s) => defocusBlur(x, s),
+  motion_blur: motionBlur,
+  zoom_blur: (x, s) => zoomBlur(x, s),
+  glass_blur: glassBlur,
 };
 
 /** Corruptions whose implementation is asynchronous (an external encoder); `corruptAsync` runs them. */
