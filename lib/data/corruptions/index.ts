@@ -4,7 +4,7 @@ import { gaussianNoise, impulseNoise, shotNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import { pixelate } from './pixelate';
 import { defocusBlur, glassBlur, motionBlur, zoomBlur } from './blur';
-import { fog } from './weather';
+import { fog, frost } from './weather';
 import { elasticTransform } from './geometric';
 import { jpegCompression } from './jpeg';
 
@@ -40,6 +40,7 @@ const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
   zoom_blur: (x, s) => zoomBlur(x, s),
   glass_blur: glassBlur,
   fog,
+  frost,
   elastic_transform: elasticTransform,
 };
 
