@@ -3,8 +3,9 @@ import { checkSeverity } from './severity';
 import { gaussianNoise, impulseNoise, shotNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import { pixelate } from './pixelate';
-import { defocusBlur } from './blur';
-import { fog } from './weather';
+import { defocusBlur, glassBlur, motionBlur, zoomBlur } from './blur';
+import { fog, frost } from './weather';
+import { elasticTransform } from './geometric';
 import { jpegCompression } from './jpeg';
 
 export * from './severity';
@@ -13,6 +14,7 @@ export * from './photometric';
 export * from './pixelate';
 export * from './blur';
 export * from './weather';
+export * from './geometric';
 export * from './jpeg';
 
 /** The 15 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019), in the benchmark's order. */
@@ -34,7 +36,12 @@ const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
   contrast: (x, s) => contrast(x, s),
   pixelate: (x, s) => pixelate(x, s),
   defocus_blur: (x, s) => defocusBlur(x, s),
+  motion_blur: motionBlur,
+  zoom_blur: (x, s) => zoomBlur(x, s),
+  glass_blur: glassBlur,
   fog,
+  frost,
+  elastic_transform: elasticTransform,
 };
 
 /** Corruptions whose implementation is asynchronous (an external encoder); `corruptAsync` runs them. */

@@ -9,6 +9,16 @@ export const FOG: SeverityTable<readonly [number, number]> = {
 };
 
 /**
+ * Frost: c0 x + c1 t, clipped, with t a frost texture: (c0, c1). The benchmark crops one of six photographs of
+ * frost (frost1.png ... frost6.jpg, shipped with its code); those cannot be fetched here, so `frostTexture`
+ * draws a procedural stand-in.
+ */
+export const FROST: SeverityTable<readonly [number, number]> = {
+  cifar: [[1, 0.2], [1, 0.3], [0.9, 0.4], [0.85, 0.4], [0.75, 0.45]],
+  imagenet: [[1, 0.4], [0.8, 0.6], [0.7, 0.7], [0.65, 0.7], [0.6, 0.75]],
+};
+
+/**
  * The benchmark's plasma fractal (diamond-square on a periodic `size` x `size` grid, `size` a power of two):
  * each new point is the mean of its four neighbours plus wibble * U(-wibble, wibble), wibble starting at 100
  * and divided by `decay` per level (the benchmark scales the uniform by wibble twice; kept). Min-max
@@ -72,5 +82,72 @@ export function fog(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D
     const max = tf.max(x, [1, 2, 3], true);
     const fogged = tf.add(x, tf.mul(tf.tensor4d(layers, [n, h, w, 1]), c));
     return tf.clipByValue(tf.mul(fogged, tf.div(max, tf.add(max, c))), 0, 1) as tf.Tensor4D;
+  });
+}
+
+/**
+ * A procedural, seeded stand-in for the benchmark's frost photographs, `[h, w]` row-major in [0, 1]: a faint
+ * plasma haze (0.15 of the range) under ice crystals, each a six-armed star at a uniform centre whose arms
+ * (lengths up to a quarter of the shorter side) carry side needles at +-60 degrees, drawn bright (0.6-1) one
+ * pixel wide and softened by a 3x3 mean. Most of it is dark, like frost on a window seen against the image;
+ * it is not a match for the photographs' statistics (their mean brightness is not known here).
+ */
+export function frostTexture(h: number, w: number, rng: Rng): Float32Array {
+  const size = 2 ** Math.ceil(Math.log2(Math.max(h, w)));
+  const haze = plasmaFractal(size, 2, rng);
+  const t = new Float32Array(h * w);
+  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) t[i * w + j] = 0.15 * haze[i * size + j];
+  const line = (y: number, x: number, angle: number, length: number, value: number) => {
+    for (let k = 0; k <= length; k += 0.5) {
+      const i = Math.round(y + k * Math.sin(angle));
+      const j = Math.round(x + k * Math.cos(angle));
+      if (i >= 0 && i < h && j >= 0 && j < w) t[i * w + j] = Math.max(t[i * w + j], value);
+    }
+  };
+  const crystals = 3 + Math.floor((h * w) / 256);
+  const reach = Math.max(2, Math.min(h, w) / 4);
+  for (let k = 0; k < crystals; k++) {
+    const y = rng.uniform() * h;
+    const x = rng.uniform() * w;
+    const turn = rng.uniform() * Math.PI / 3;
+    const value = 0.6 + 0.4 * rng.uniform();
+    for (let arm = 0; arm < 6; arm++) {
+      const angle = turn + (arm * Math.PI) / 3;
+      const length = reach * (0.3 + 0.7 * rng.uniform());
+      line(y, x, angle, length, value);
+      for (let b = 1; b <= 2; b++) {
+        const at = (length * b) / 3;
+        const [by, bx] = [y + at * Math.sin(angle), x + at * Math.cos(angle)];
+        line(by, bx, angle + Math.PI / 3, length / 3, value * 0.8);
+        line(by, bx, angle - Math.PI / 3, length / 3, value * 0.8);
+      }
+    }
+  }
+  const soft = new Float32Array(h * w);
+  for (let i = 0; i < h; i++)
+    for (let j = 0; j < w; j++) {
+      let sum = 0;
+      let count = 0;
+      for (let di = -1; di <= 1; di++)
+        for (let dj = -1; dj <= 1; dj++)
+          if (i + di >= 0 && i + di < h && j + dj >= 0 && j + dj < w) {
+            sum += t[(i + di) * w + j + dj];
+            count++;
+          }
+      soft[i * w + j] = sum / count;
+    }
+  return soft;
+}
+
+/** Frost: clip(c0 x + c1 t) with a procedural texture t per image from `seed` (see `FROST`, `frostTexture`). */
+export function frost(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const [c0, c1] = pick(FROST, severity, h, w);
+  const rng = new Rng(seed);
+  const textures = new Float32Array(n * h * w);
+  for (let img = 0; img < n; img++) textures.set(frostTexture(h, w, rng), img * h * w);
+  return tf.tidy(() => {
+    const t = tf.tensor4d(textures, [n, h, w, 1]);
+    return tf.clipByValue(tf.add(tf.mul(x, c0), tf.mul(t, c1)), 0, 1) as tf.Tensor4D;
   });
 }
