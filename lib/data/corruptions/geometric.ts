@@ -58,9 +58,8 @@ function bilinear(x: tf.Tensor4D, ys: Float64Array, xs: Float64Array, border: (i
   });
 }
 
-/** A row-major `[rows, cols]` field of U(-1, 1) smoothed by skimage `gaussian` (truncate 3, mode 'reflect'). */
-function smoothNoise(rows: number, cols: number, sigma: number, rng: Rng): Float64Array {
-  const noise = Float64Array.from({ length: rows * cols }, () => -1 + 2 * rng.uniform());
+/** A row-major `[rows, cols]` field smoothed by skimage `gaussian` (truncate 3, mode 'reflect'). */
+function smoothNoise(noise: Float64Array, rows: number, cols: number, sigma: number): Float64Array {
   if (sigma === 0) return noise;
   const r = Math.floor(3 * sigma + 0.5);
   const taps = Array.from({ length: 2 * r + 1 }, (_, t) => Math.exp(-((t - r) ** 2) / (2 * sigma * sigma)));
@@ -92,16 +91,20 @@ function affineFrom3(from: number[][], to: number[][]): number[] {
 }
 
 /**
- * Elastic transform (the benchmark's modification of Simard et al.'s): per image, from `seed`, the anchors
+ * Elastic transform (the benchmark's modification of Simard et al.'s) with given draws: per image, the anchors
  * (c + s, c + s), (c + s, c - s), (c - s, c - s) (c = floor(size / 2), s = floor(min(H, W) / 3), as OpenCV
  * (x, y) points) each move by U(-affine, affine); the image is warped by that affine map (bilinear, reflect-101
  * borders, OpenCV `warpAffine`), then resampled at (y + dy, x + dx) (bilinear, half-sample reflection, scipy
- * `map_coordinates` order 1) with dx, dy smoothed noise times alpha.
+ * `map_coordinates` order 1) with dx, dy fields of U(-1, 1) smoothed by a gaussian and times alpha.
+ * `uniforms` holds U(0, 1) draws image by image, each `6 + 2 H W`: the six anchor moves (x, y of each anchor
+ * in turn), the dx field, the dy field (row-major), the benchmark's order of draws.
  */
-export function elasticTransform(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D {
+export function elasticTransformWith(x: tf.Tensor4D, constants: readonly [number, number, number], uniforms: ArrayLike<number>): tf.Tensor4D {
   const [n, h, w] = x.shape;
-  const [alpha, sigma, affine] = pick(ELASTIC_TRANSFORM, severity, h, w);
-  const rng = new Rng(seed);
+  const [alpha, sigma, affine] = constants;
+  const per = 6 + 2 * h * w;
+  if (uniforms.length !== n * per)
+    throw new Error(`elasticTransformWith: ${uniforms.length} uniforms, expected ${n * per} for images of shape [${x.shape}]`);
   const count = n * h * w;
   const warpY = new Float64Array(count);
   const warpX = new Float64Array(count);
@@ -111,11 +114,16 @@ export function elasticTransform(x: tf.Tensor4D, severity: number, seed: number)
   const s = Math.floor(Math.min(h, w) / 3);
   const anchors = [[cy + s, cx + s], [cy + s, cx - s], [cy - s, cx - s]];
   for (let img = 0; img < n; img++) {
-    const moved = anchors.map((p) => p.map((e) => e + affine * (-1 + 2 * rng.uniform())));
+    let k = img * per;
+    const moved = anchors.map((p) => p.map((e) => e + affine * (-1 + 2 * uniforms[k++])));
     // warpAffine samples the source at the inverse map of each destination pixel.
     const [a, b, c, d, e, f] = affineFrom3(moved, anchors);
-    const dx = smoothNoise(h, w, sigma, rng);
-    const dy = smoothNoise(h, w, sigma, rng);
+    const field = () => {
+      const u = Float64Array.from({ length: h * w }, () => -1 + 2 * uniforms[k++]);
+      return smoothNoise(u, h, w, sigma);
+    };
+    const dx = field();
+    const dy = field();
     for (let i = 0; i < h; i++)
       for (let j = 0; j < w; j++) {
         const p = (img * h + i) * w + j;
@@ -129,4 +137,11 @@ export function elasticTransform(x: tf.Tensor4D, severity: number, seed: number)
     const warped = bilinear(x, warpY, warpX, reflect101);
     return tf.clipByValue(bilinear(warped, fieldY, fieldX, reflectHalf), 0, 1) as tf.Tensor4D;
   });
+}
+
+/** Elastic transform (see `ELASTIC_TRANSFORM`, `elasticTransformWith`), the draws from `seed`. */
+export function elasticTransform(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const rng = new Rng(seed);
+  return elasticTransformWith(x, pick(ELASTIC_TRANSFORM, severity, h, w), rng.uniforms(n * (6 + 2 * h * w)));
 }

@@ -1,12 +1,86 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../nn/rng';
 import { SeverityTable, pick } from './severity';
+import { motionBlurPixels, motionTaps, zoomTaps } from './blur';
 
 /** Fog: a plasma fractal of roughness `decay` added with weight c, rescaled to the image's maximum: (c, decay). */
 export const FOG: SeverityTable<readonly [number, number]> = {
   cifar: [[0.2, 3], [0.5, 3], [0.75, 2.5], [1, 2], [1.5, 1.75]],
   imagenet: [[1.5, 2], [2, 2], [2.5, 1.7], [2.5, 1.5], [3, 1.4]],
 };
+
+/**
+ * Snow: a layer of N(mean, std^2) flakes per pixel, zoomed by `zoom` about the centre, zeroed below `threshold`,
+ * motion-blurred (ImageMagick `radius`, `sigma`) at an angle uniform in [-135, -45) degrees, added to the image
+ * and to it turned by 180 degrees, over the image whitened with weight 1 - blend:
+ * (mean, std, zoom, threshold, radius, sigma, blend).
+ */
+export type SnowConstants = readonly [number, number, number, number, number, number, number];
+export const SNOW: SeverityTable<SnowConstants> = {
+  cifar: [[0.1, 0.2, 1, 0.6, 8, 3, 0.95], [0.1, 0.2, 1, 0.5, 10, 4, 0.9], [0.15, 0.3, 1.75, 0.55, 10, 4, 0.9],
+    [0.25, 0.3, 2.25, 0.6, 12, 6, 0.85], [0.3, 0.3, 1.25, 0.65, 14, 12, 0.8]],
+  imagenet: [[0.1, 0.3, 3, 0.5, 10, 4, 0.8], [0.2, 0.3, 2, 0.5, 12, 4, 0.7], [0.55, 0.3, 4, 0.9, 12, 8, 0.7],
+    [0.55, 0.3, 4.5, 0.85, 12, 8, 0.65], [0.55, 0.3, 2.5, 0.85, 12, 12, 0.55]],
+};
+
+/**
+ * Snow with given draws: `normals` (`N H W` standard normals, image by image, row-major) and one angle per
+ * image (degrees). As in the benchmark, per image: the layer mean + std z, zoomed (`clipped_zoom`, linear),
+ * zeroed below the threshold, clipped and floored to 8 bits, motion-blurred (edge pixels repeated; the
+ * benchmark's 8-bit PNG of the result is kept as floats here); the image becomes
+ * blend x + (1 - blend) max(x, 1.5 gray(x) + 0.5) (gray: 0.299 R + 0.587 G + 0.114 B, OpenCV's RGB2GRAY; x
+ * itself for one channel), and the output is clip(that + layer + layer turned 180 degrees).
+ */
+export function snowWith(x: tf.Tensor4D, constants: SnowConstants, normals: ArrayLike<number>, angles: readonly number[]): tf.Tensor4D {
+  const [n, h, w, ch] = x.shape;
+  if (ch !== 1 && ch !== 3) throw new Error(`corrupt(snow): needs 1 or 3 channels, got ${ch} (shape [${x.shape}])`);
+  if (normals.length !== n * h * w || angles.length !== n)
+    throw new Error(`snowWith: ${normals.length} normals and ${angles.length} angles for images of shape [${x.shape}]`);
+  const [mean, std, zoom, threshold, radius, sigma, blend] = constants;
+  const rows = zoomTaps(h, zoom);
+  const cols = zoomTaps(w, zoom);
+  const layers = new Float32Array(n * h * w);
+  const flake = new Float64Array(h * w);
+  const zoomedRows = new Float64Array(h * w);
+  for (let img = 0; img < n; img++) {
+    for (let p = 0; p < h * w; p++) flake[p] = mean + std * normals[img * h * w + p];
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        const lo = rows.lo[i];
+        const f = rows.frac[i];
+        zoomedRows[i * w + j] = (1 - f) * flake[lo * w + j] + (f > 0 ? f * flake[(lo + 1) * w + j] : 0);
+      }
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        const lo = cols.lo[j];
+        const f = cols.frac[j];
+        const v = (1 - f) * zoomedRows[i * w + lo] + (f > 0 ? f * zoomedRows[i * w + lo + 1] : 0);
+        layers[(img * h + i) * w + j] = v < threshold ? 0 : Math.floor(Math.min(1, Math.max(0, v)) * 255) / 255;
+      }
+  }
+  const blurred = motionBlurPixels(layers, [n, h, w, 1], angles.map((a) => motionTaps(radius, sigma, a)));
+  const both = new Float32Array(n * h * w);
+  for (let img = 0; img < n; img++)
+    for (let p = 0; p < h * w; p++) both[img * h * w + p] = blurred[img * h * w + p] + blurred[img * h * w + h * w - 1 - p];
+  return tf.tidy(() => {
+    const gray = ch === 3 ? tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) : x;
+    const whitened = tf.add(tf.mul(x, blend), tf.mul(tf.maximum(x, tf.add(tf.mul(gray, 1.5), 0.5)), 1 - blend));
+    return tf.clipByValue(tf.add(whitened, tf.tensor4d(both, [n, h, w, 1])), 0, 1) as tf.Tensor4D;
+  });
+}
+
+/** Snow (see `SNOW`, `snowWith`), drawing each image's flakes and then its angle from `seed`. */
+export function snow(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const rng = new Rng(seed);
+  const normals = new Float32Array(n * h * w);
+  const angles: number[] = [];
+  for (let img = 0; img < n; img++) {
+    normals.set(rng.normals(h * w), img * h * w);
+    angles.push(-135 + 90 * rng.uniform());
+  }
+  return snowWith(x, pick(SNOW, severity, h, w), normals, angles);
+}
 
 /**
  * Frost: c0 x + c1 t, clipped, with t a frost texture: (c0, c1). The benchmark crops one of six photographs of
