@@ -166,7 +166,8 @@ export function motionBlurWith(x: tf.Tensor4D, radius: number, sigma: number, an
 
 /**
  * Motion blur: each image blurred along its own angle, uniform in [-45, 45) degrees from `seed`. The benchmark
- * reads and writes 8-bit PNG around ImageMagick; this keeps floats.
+ * reads and writes 8-bit PNG around ImageMagick; this keeps floats (ImageMagick's 8-bit result is these values
+ * floored, test/data/corruptions-benchmark.test.ts).
  */
 export function motionBlur(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D {
   const [n, h, w] = x.shape;
