@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as aq from 'arquero';
 import * as path from 'path';
 import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
 
@@ -142,27 +143,21 @@ export function truncateMetrics(runDir: string, step: number): void {
 /** A cell of a results table. */
 export type TableValue = string | number | boolean | null;
 
-function csvCell(v: TableValue): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
- * Appends rows to a CSV table (header line first when the file is new), the format arquero's `loadCSV` /
- * `fromCSV` and pandas read. Every row must have the file's columns, in any order; `null` is an empty cell.
+ * Appends rows to a CSV table (header line first when the file is new), written by arquero's `toCSV` (RFC 4180
+ * quoting), the format arquero's `loadCSV` / `fromCSV` and pandas read. Every row must have the file's columns, in
+ * any order; `null` is an empty cell.
  */
 export function appendTableRows(file: string, rows: Record<string, TableValue>[]): void {
   if (rows.length === 0) return;
   let columns: string[];
-  let text = '';
-  if (fs.existsSync(file) && fs.statSync(file).size > 0) {
+  const isNew = !(fs.existsSync(file) && fs.statSync(file).size > 0);
+  if (!isNew) {
     columns = fs.readFileSync(file, 'utf8').split(/\r?\n/, 1)[0].split(',');
   } else {
     columns = Object.keys(rows[0]);
     const bad = columns.find((c) => !/^[^",\r\n]+$/.test(c));
     if (bad !== undefined) throw new Error(`appendTableRows: column name '${bad}' is empty or holds a comma, quote or line break`);
-    text += `${columns.join(',')}\n`;
   }
   for (const row of rows) {
     const keys = Object.keys(row);
@@ -171,8 +166,8 @@ export function appendTableRows(file: string, rows: Record<string, TableValue>[]
     if (extra.length > 0 || missing.length > 0) {
       throw new Error(`appendTableRows: ${file} has columns [${columns}]; a row lacks [${missing}] and adds [${extra}]`);
     }
-    text += `${columns.map((c) => csvCell(row[c])).join(',')}\n`;
   }
+  const text = aq.toCSV(aq.from(rows, columns), { header: isNew, columns });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.appendFileSync(file, text);
 }
