@@ -93,8 +93,13 @@ function encodeEvent(e: ScalarEvent): Uint8Array {
  * record whose checksum does not match, or a file that is not an event file, is an error naming the file and offset.
  */
 export function readEventFile(file: string): ScalarEvent[] {
+  return readEventRecords(file).map((r) => r.event);
+}
+
+/** The records of an event file: each event and the record's bytes as written. */
+function readEventRecords(file: string): { event: ScalarEvent; record: Buffer }[] {
   const bytes = fs.readFileSync(file);
-  const events: ScalarEvent[] = [];
+  const events: { event: ScalarEvent; record: Buffer }[] = [];
   let at = 0;
   while (at < bytes.length) {
     if (at + 12 > bytes.length) break;
@@ -113,7 +118,7 @@ export function readEventFile(file: string): ScalarEvent[] {
     const event: ScalarEvent = { wallTime: o.wallTime ?? 0, step: o.step ?? 0 };
     if (o.fileVersion !== undefined) event.fileVersion = o.fileVersion;
     if (o.summary !== undefined) event.values = (o.summary.value ?? []).map((v) => ({ tag: v.tag ?? '', value: v.simpleValue ?? 0 }));
-    events.push(event);
+    events.push({ event, record: bytes.subarray(at, end) });
     at = end;
   }
   return events;
@@ -181,25 +186,31 @@ function newEventFile(runDir: string, secs: number): string {
 /**
  * Drops, from every event file of a run folder, the scalars of steps `>= step` whose tag `keep` rejects (a resumed
  * run writes the training scalars of the steps after its checkpoint again, as `truncateMetrics` does for
- * `metrics.jsonl`), and a torn last record. A file is replaced atomically, and only when something goes; an event
- * left without scalars goes with them, the version event stays.
+ * `metrics.jsonl`), and a torn last record. A file is replaced atomically, and only when something goes; the records
+ * kept are copied byte for byte, an event left without scalars goes. A corrupt file is an error naming it.
  */
 export function truncateEventFiles(runDir: string, step: number, drop: (tag: string) => boolean): void {
   for (const file of listEventFiles(runDir)) {
-    const events = readEventFile(file);
-    let changed = false;
-    const kept: ScalarEvent[] = [];
-    for (const e of events) {
-      if (e.values === undefined || e.step < step) {
-        kept.push(e);
+    let records: { event: ScalarEvent; record: Buffer }[];
+    try {
+      records = readEventRecords(file);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; move the file out of the run folder to go on (it holds TensorBoard scalars only)`);
+    }
+    const kept: Buffer[] = [];
+    let dropped = false;
+    for (const { event, record } of records) {
+      const values = event.values === undefined || event.step < step ? undefined : event.values.filter((v) => !drop(v.tag));
+      if (values === undefined || values.length === event.values!.length) {
+        kept.push(record);
         continue;
       }
-      const values = e.values.filter((v) => !drop(v.tag));
-      if (values.length !== e.values.length) changed = true;
-      if (values.length > 0) kept.push({ ...e, values });
+      dropped = true;
+      if (values.length > 0) kept.push(tfRecord(encodeEvent({ ...event, values })));
     }
-    const bytes = Buffer.concat(kept.map((e) => tfRecord(encodeEvent(e))));
-    if (!changed && bytes.length === fs.statSync(file).size) continue;
+    const bytes = Buffer.concat(kept);
+    // A torn last record is left out of `records`: the file is then longer than what is kept.
+    if (!dropped && bytes.length === fs.statSync(file).size) continue;
     writeFileAtomic(file, bytes);
   }
 }

@@ -5,7 +5,7 @@ import { readTrainingCsv } from '../../lib/experiments/collect-experiment';
 import { clearRunFolder, readMetrics, rowBlockLosses, runPaths } from '../../lib/train/run-folder';
 import { openRunMetrics, probeTag, stepScalars } from '../../lib/train/run-metrics';
 import { resumeTraining, runTraining } from '../../lib/train/run-training';
-import { crc32c, EVENT_FILE_VERSION, listEventFiles, readEventFile, ScalarWriter } from '../../lib/train/tensorboard';
+import { crc32c, EVENT_FILE_VERSION, listEventFiles, readEventFile, ScalarWriter, truncateEventFiles } from '../../lib/train/tensorboard';
 import { crc32cBitwise, decodeEventFile, scalarsByTagStep } from './event-file-reader';
 import { removeTempDirs, tempRunDir, tinyConfig, tinyDataset } from './tiny-run';
 
@@ -42,7 +42,7 @@ describe('train/tensorboard (event files beside metrics.jsonl)', () => {
     assert.strictEqual(listEventFiles(dir).length, 2);
   });
 
-  it('readEventFile stops at a torn last record and names the file and offset of a corrupt one', () => {
+  it('a torn last record: readEventFile stops before it, truncateEventFiles drops it; a corrupt one is an error naming file and offset', () => {
     const dir = tempRunDir('tb-torn');
     const w = new ScalarWriter(dir);
     w.write(1, { a: 1 }, 5);
@@ -51,11 +51,20 @@ describe('train/tensorboard (event files beside metrics.jsonl)', () => {
     const whole = fs.readFileSync(file);
     fs.writeFileSync(file, whole.subarray(0, whole.length - 3));
     assert.deepStrictEqual(readEventFile(file).map((e) => e.step), [0, 1]);
+    assert.throws(() => decodeEventFile(file), /torn record/);
+    // Truncating (a resume) drops the torn record, so the file reads whole again; steps before the cut stay as written.
+    truncateEventFiles(dir, 10, () => true);
+    const cut = fs.readFileSync(file);
+    assert.ok(cut.length < whole.length - 3 && cut.equals(whole.subarray(0, cut.length)), 'the records kept are the bytes written');
+    assert.deepStrictEqual(decodeEventFile(file).map((e) => e.step), [0, 1]);
+    truncateEventFiles(dir, 1, (tag) => tag !== 'b');
+    assert.deepStrictEqual(decodeEventFile(file).map((e) => e.step), [0], 'the scalars of step 1 go');
     const bad = Buffer.from(whole);
     bad[bad.length - 6] ^= 0xff;
     fs.writeFileSync(file, bad);
     assert.throws(() => readEventFile(file), (e: Error) => e.message.startsWith(`readEventFile: ${file}, offset `) && /the record's checksum does not match/.test(e.message));
     assert.throws(() => decodeEventFile(file), /data CRC/);
+    assert.throws(() => truncateEventFiles(dir, 0, () => true), /checksum does not match; move the file out of the run folder/);
   });
 
   it("training writes each step's losses, lr and images/s once; a resumed run drops what it rewrites, keeps probe scalars", async () => {
