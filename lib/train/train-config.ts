@@ -5,7 +5,7 @@ import { Adam, AdamConfig } from '../optim/adam';
 import { defaultPartition, Partition, validatePartition } from '../blockwise/partition';
 import { FeatureNoiseConfig } from '../blockwise/noise';
 import { HeadSpec } from '../blockwise/create-head';
-import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe } from '../data/views';
+import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe, withCropInterpolation } from '../data/views';
 import { FASHION_MNIST_STATS } from '../data/normalization';
 import { BlockwiseSslConfig } from './blockwise-ssl-model';
 import { BlockLossSpec } from './block-loss';
@@ -306,7 +306,13 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
 
   const d = config.data ?? {};
   const name = d.dataset ?? dataset.name;
-  const views = d.views ?? defaultViews({ ...dataset, name });
+  let views: TwoViewRecipe | TwoViewRecipe[];
+  try {
+    // Recorded with every crop's interpolation named, the default (bilinear) included.
+    views = withCropInterpolation(d.views ?? defaultViews({ ...dataset, name }));
+  } catch (e) {
+    fail(`data.${(e as Error).message}`);
+  }
   const recipes = Array.isArray(views) ? views : [views];
   if (Array.isArray(views)) {
     if (views.length !== numBlocks) fail(`${views.length} view recipes for ${numBlocks} blocks`);
