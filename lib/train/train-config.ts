@@ -203,8 +203,9 @@ export const PAPER_OPTIMIZER: OptimizerConfig = {
 /**
  * The default two-view recipe of a dataset: Barlow Twins' recipe without blur at the image size for the
  * small-image datasets (`barlowTwinsViewsSmall`; Fashion-MNIST keeps its single gray channel, which the
- * colour jitter treats as torchvision treats a gray image, with its own mean and std), the full recipe with
- * ImageNet statistics for other 3-channel datasets. Other 1-channel datasets need an explicit recipe.
+ * colour jitter treats as torchvision treats a gray image, with its own mean and std; crops resized bilinearly),
+ * the full recipe with ImageNet statistics for other 3-channel datasets (crops resized bicubically, as the
+ * authors'). Other 1-channel datasets need an explicit recipe.
  */
 export function defaultViews(dataset: DatasetInfo): TwoViewRecipe {
   const [h, , c] = dataset.imageShape;
