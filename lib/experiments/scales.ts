@@ -103,8 +103,8 @@ function paperSettings(): ScaleSettings {
  * Two runs side by side with one thread each train 1.4x more images per second in all than one run with two threads.
  * One epoch is 421 steps of 128 on the 54,000 training images: 90 s for a simultaneous CbE run; a sequential run
  * trains every block for the whole schedule (`schedulesOfConfig`), about 110 s per epoch. Probes take about 30 s per
- * run. `CPU_EPOCHS` = 2 keeps Fig. 4 (9 runs) at about 25 minutes per seed, so the CPU-scale figures fit in a 3-hour
- * session with three seeds for the main claims.
+ * run. `CPU_EPOCHS` = 2 keeps Fig. 4 (9 runs) at about 25 minutes per seed, so the CPU-scale figures fit in about 3 hours
+ * with three seeds for the main claims.
  */
 function cpuSettings(): ScaleSettings {
   return {
@@ -149,7 +149,7 @@ function cpuSettings(): ScaleSettings {
  * 1-4, supervised LSP 0.159, random-feature at blocks 2 / 3 / 4 0.091 / 0.070 / 0.069. One step of every trained
  * run of Fig. 4 is 1.32 s, so one epoch (351 steps) of them all is about 7.7 minutes on one thread and 20 epochs x 3
  * seeds about 7.7 lane-hours before probes: two one-thread lanes (`scripts/reproduce/cifar10-long.sh`) finish in
- * about two sessions.
+ * about 4 hours.
  */
 function cifar10LongSettings(): ScaleSettings {
   const s = cpuSettings();
