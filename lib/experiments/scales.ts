@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { PAPER_PROJECTOR } from '../blockwise/projector';
 import { ResNetConfig } from '../nn/resnet';
 import { dataRoot } from '../data/paths';
 import { CIFAR10_STATS, FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
@@ -66,7 +67,7 @@ function paperSettings(): ScaleSettings {
     evalDataset: imagenet.val,
     backbone: RESNET50_BACKBONE,
     headWidth: 2048,
-    projector: [8192, 8192, 8192],
+    projector: [...PAPER_PROJECTOR],
     data: { batchSize: 2048, epochs: 300, views: barlowTwinsViews({ size: 224, stats: IMAGENET_STATS }), validationFraction: 0 },
     optimizer: { ...PAPER_OPTIMIZER },
     checkpoint: { everySteps: 1000, keep: 3 },
