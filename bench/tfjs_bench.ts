@@ -30,6 +30,7 @@ import { registerWasmTrainingKernels } from '../lib/backend/wasm-training-kernel
 import { NATIVE_BACKEND, registerNativeBackend } from '../lib/backend/native-backend';
 import { registerFusedGradients } from '../lib/backend/native-gradients';
 import { Sgd } from '../lib/optim/sgd';
+import { defaultPartition } from '../lib/blockwise/partition';
 import { BlockwiseSslModel } from '../lib/train/blockwise-ssl-model';
 import { sslTrainStep } from '../lib/train/ssl-step';
 import * as fs from 'fs';
@@ -124,7 +125,7 @@ export function benchModel(seed: number, numClasses: number | null = 10): ResNet
 
 /** The blockwise Barlow Twins model of the `blockwise-bt` task on the bench backbone. */
 export function blockwiseBenchModel(seed: number): BlockwiseSslModel {
-  return new BlockwiseSslModel(benchModel(seed, null), { head: { kind: 'cbe', outChannels: 512 }, projector: [512, 512, 512], noise: { sigma: 0 } }, seed);
+  return new BlockwiseSslModel(benchModel(seed, null), { partition: defaultPartition(4), stopGradient: true, head: { kind: 'cbe', outChannels: 512 }, projector: [512, 512, 512], noise: { sigma: 0 } }, seed);
 }
 
 /** One SGD step (learning rate `lr`) on softmax cross-entropy; returns the loss before the update. */

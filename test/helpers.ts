@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
+import { BlockwiseConfig } from '../lib/blockwise/blockwise-network';
+import { PAPER_NOISE } from '../lib/blockwise/noise';
+import { defaultPartition } from '../lib/blockwise/partition';
 
 /** Reads `test/fixtures/<name>.json` (written by `scripts/fixtures/<name>.py` with PyTorch). */
 export function loadFixture<T = any>(name: string): T {
@@ -42,4 +45,9 @@ export async function assertNoLeak<T>(fn: () => T | Promise<T>, what = 'block'):
   const after = tf.memory().numTensors;
   assert.strictEqual(after, before, `${what} leaked ${after - before} tensors`);
   return r;
+}
+
+/** The paper's blockwise settings (`resolveTrainConfig`'s defaults) for a backbone of `stages` stages: one block per stage, stop-gradient, `PAPER_NOISE`. */
+export function paperBlockwise(stages = 4): BlockwiseConfig {
+  return { partition: defaultPartition(stages), stopGradient: true, noise: PAPER_NOISE };
 }

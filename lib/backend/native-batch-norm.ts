@@ -3,7 +3,7 @@ import { loadNativeAddon, NativeAddon } from './native-addon';
 import { NativeBackend, OTHER_BACKENDS, registerNativeKernel } from './native-backend';
 
 /**
- * Batch normalisation in training mode as one fused kernel with one fused gradient kernel (issue 6: the
+ * Batch normalisation in training mode as one fused kernel with one fused gradient kernel (the
  * composed formula costs ~30 elementwise and reduction kernels per layer and step once differentiated).
  * On the `native` backend both run in C++ (native/src/batch-norm.cc); on every other backend they are the
  * same formulas written with tfjs ops, still far fewer kernels than automatic differentiation produces.

@@ -3,7 +3,7 @@ import { Layer, Mode, Module, NamedVariable, Sequential } from '../nn/module';
 import { Rng } from '../nn/rng';
 import { Seed, toRng } from '../nn/seed';
 import { FeatureNoiseConfig, featureNoise } from './noise';
-import { Partition, defaultPartition, validatePartition } from './partition';
+import { Partition, validatePartition } from './partition';
 import { stopGradient } from './stop-gradient';
 
 /**
@@ -19,23 +19,28 @@ export interface StagedBackbone {
 }
 
 /**
- * How the backbone is trained blockwise. Defaults are the paper's final recipe (Sec. 4, the authors'
- * `train.sh`): 4 blocks, stop-gradient between them, element-wise noise with sigma 0.25. The Sec. 5
- * ablations run without noise (`noise: { sigma: 0 }`); experiment presets set what each figure uses.
+ * How the backbone is trained blockwise. Every value is required: the paper's (one block per stage,
+ * stop-gradient between them, `PAPER_NOISE`) are `resolveTrainConfig`'s defaults, and presets set what each
+ * figure uses.
  */
 export interface BlockwiseConfig {
-  /** Grouping of stages into training blocks; default one block per stage. */
-  partition?: Partition;
-  /** Detach each block's input from the block below (default true); false trains end-to-end. */
-  stopGradient?: boolean;
-  /** Feature noise at every block output in train mode; default `{ sigma: 0.25, variant: 'element' }`. */
-  noise?: FeatureNoiseConfig;
+  /** Grouping of stages into training blocks; the paper's is `defaultPartition`, one block per stage. */
+  partition: Partition;
+  /** Detach each block's input from the block below; false trains end-to-end. */
+  stopGradient: boolean;
+  /** Feature noise at every block output in train mode. */
+  noise: FeatureNoiseConfig;
 }
 
 export interface BlockwiseForwardOptions {
-  /** Run only the first `blocks` training blocks (sequential training of block k, probes); default all. */
+  /**
+   * Start at block `from` (default 0): the input is then not an image but block `from`'s input, block
+   * `from - 1`'s output (e.g. computed by frozen blocks outside a gradient tape).
+   */
+  from?: number;
+  /** Run the training blocks up to (not including) `blocks` (sequential training of block k, probes); default all. */
   blocks?: number;
-  /** One mode per block run, overriding `mode`: e.g. frozen lower blocks in eval mode (sequential training). */
+  /** One mode per block run (blocks `from .. blocks - 1`), overriding `mode`: e.g. frozen lower blocks in eval mode. */
   blockModes?: readonly Mode[];
 }
 
@@ -67,41 +72,46 @@ export class BlockwiseNetwork implements Module {
     if (stages.length !== stageChannels.length) {
       throw new Error(`BlockwiseNetwork: backbone has ${stages.length} stages but ${stageChannels.length} stageChannels [${stageChannels}]`);
     }
-    const partition = config.partition ?? defaultPartition(stages.length);
+    const { partition, noise } = config;
     validatePartition(partition, stages.length);
-    const noise = config.noise ?? { sigma: 0.25, variant: 'element' };
     if (!(noise.sigma >= 0)) throw new Error(`BlockwiseNetwork: noise sigma must be >= 0, got ${noise.sigma}`);
     this.blockStages = partition.map((b) => [...b]);
     this.blockChannels = partition.map((b) => stageChannels[b[b.length - 1]]);
     this.blocks = partition.map(
       (b, k) => new Sequential([...(k === 0 ? [['', stem] as const] : []), ...b.map((s) => [`layer${s + 1}`, stages[s]] as const)]),
     );
-    this.stopGradient = config.stopGradient ?? true;
+    this.stopGradient = config.stopGradient;
     this.noise = noise;
     this.rng = toRng(noiseSeed);
   }
 
   /**
    * `[N, H, W, 3]` images -> one `[N, H_k, W_k, blockChannels[k]]` output per block run (noised in train
-   * mode). The caller owns (and disposes) the returned tensors.
+   * mode); with `from: f > 0`, block f's input -> the outputs of blocks f .. (entry i is block f + i). The
+   * network's one loop over its blocks: models and training steps call it. The caller owns (and disposes) the
+   * returned tensors.
    */
   forward(x: tf.Tensor4D, mode: Mode, opts: BlockwiseForwardOptions = {}): tf.Tensor4D[] {
+    const from = opts.from ?? 0;
     const n = opts.blocks ?? this.blocks.length;
     if (!(Number.isInteger(n) && n >= 1 && n <= this.blocks.length)) {
       throw new Error(`BlockwiseNetwork.forward: blocks must be an integer in 1..${this.blocks.length}, got ${n}`);
     }
-    const modes = opts.blockModes ?? Array<Mode>(n).fill(mode);
-    if (modes.length !== n) {
-      throw new Error(`BlockwiseNetwork.forward: ${modes.length} blockModes given for ${n} blocks`);
+    if (!(Number.isInteger(from) && from >= 0 && from < n)) {
+      throw new Error(`BlockwiseNetwork.forward: from must be an integer in 0..${n - 1} (below blocks), got ${from}`);
+    }
+    const modes = opts.blockModes ?? Array<Mode>(n - from).fill(mode);
+    if (modes.length !== n - from) {
+      throw new Error(`BlockwiseNetwork.forward: ${modes.length} blockModes given for ${n - from} blocks`);
     }
     return tf.tidy(() => {
       const outs: tf.Tensor4D[] = [];
       let h = x;
-      for (let k = 0; k < n; k++) {
-        const y = featureNoise(this.blocks[k].apply(h, modes[k]), modes[k], this.noise, this.rng);
+      modes.forEach((m, i) => {
+        const y = featureNoise(this.blocks[from + i].apply(h, m), m, this.noise, this.rng);
         outs.push(y);
-        if (k + 1 < n) h = this.stopGradient ? stopGradient(y) : y;
-      }
+        if (i + 1 < modes.length) h = this.stopGradient ? stopGradient(y) : y;
+      });
       return outs;
     });
   }

@@ -27,6 +27,12 @@ export interface FeatureNoiseConfig {
   detachStd?: boolean;
 }
 
+/** The paper's final recipe (Sec. 4, the authors' `train.sh`): element-wise noise with sigma 0.25. */
+export const PAPER_NOISE: Readonly<FeatureNoiseConfig> = Object.freeze({ sigma: 0.25, variant: 'element' });
+
+/** No feature noise: end-to-end training (plain Barlow Twins) and the paper's Sec. 5 ablations. */
+export const NO_NOISE: Readonly<FeatureNoiseConfig> = Object.freeze({ sigma: 0, variant: 'element' });
+
 /** The shape of eps for a block output of shape `[N, H, W, C]`: `[N, H, W, C]` or `[N, H, W, 1]`. */
 export function noiseShape(shape: readonly number[], variant: NoiseVariant): [number, number, number, number] {
   if (shape.length !== 4) throw new Error(`noiseShape: expected an [N, H, W, C] shape, got [${shape}]`);

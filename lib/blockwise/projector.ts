@@ -84,6 +84,9 @@ export class Projector implements Module {
   }
 }
 
+/** The paper's projector widths after the pooling head (hidden, hidden, output): 8192-8192-8192. */
+export const PAPER_PROJECTOR: readonly number[] = Object.freeze([8192, 8192, 8192]);
+
 /**
  * One projector per training block, `[inWidths[k], ...widths]` each (`widths` are the hidden and output
  * widths, `[8192, 8192, 8192]` in the paper). With `identicalInit` (default true,

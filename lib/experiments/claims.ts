@@ -52,7 +52,7 @@ export interface ClaimCheck {
 const ref = (figure: FigureId, run: string): RunRef => ({ figure, run });
 
 /**
- * The paper's claims that the CPU-scale reproduction tests (issue 7), each on the runs of the figure that makes it.
+ * The paper's claims that the CPU-scale reproduction tests, each on the runs of the figure that makes it.
  * "Nearly matches" allows 2 points, about twice the paper's end-to-end-to-blockwise gap (71.57 - 70.48 = 1.09).
  */
 export const PAPER_CLAIMS: readonly Claim[] = [

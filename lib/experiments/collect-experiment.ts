@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { plotSubset } from '../eval/block-statistics';
 import { Rng } from '../nn/rng';
-import { appendTableRows, BlockLossColumn, blockLossColumns, readMetrics, readRunJson, rowBlockLosses, runPaths, StepMetrics } from '../train/run-folder';
+import { appendTableRows, BlockLossColumn, blockLossColumns, readMetrics, readRunJson, rowBlockLosses, runPaths, StepMetrics, writeRunJson } from '../train/run-folder';
 import { readTableRows } from './csv';
 import { readExperimentPreset } from './load-experiment';
 import { experimentRunDir } from './run-experiment';
@@ -141,9 +141,23 @@ export interface CollectedExperiment {
 }
 
 /**
+ * `json` (a run's `config.json` or `status.json`) with the run folders and checkpoints it names (`init.run`,
+ * `lastCheckpoint`) relative to `runDir`, so that a saved copy names no path of the machine that trained it.
+ */
+function withRelativePaths(json: Record<string, unknown>, runDir: string): Record<string, unknown> {
+  const relative = (p: string): string => path.relative(runDir, path.resolve(p));
+  const out = { ...json };
+  if (typeof out.lastCheckpoint === 'string') out.lastCheckpoint = relative(out.lastCheckpoint);
+  const init = out.init as { run?: unknown } | null | undefined;
+  if (init && typeof init.run === 'string') out.init = { ...init, run: relative(init.run) };
+  return out;
+}
+
+/**
  * Saves what summarises an experiment folder, without checkpoints, into `destDir` (which is replaced; it must be
  * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, `epochs.csv` (when any), and per run folder of the
- * preset (`<label>/` or `<label>/seed-<s>/`, those started) its `config.json`, `status.json`, `probes.csv`,
+ * preset (`<label>/` or `<label>/seed-<s>/`, those started) its `config.json` and `status.json` (the paths they name
+ * made relative to the run folder), `probes.csv`,
  * `statistics.json` (Fig. 8, plotted values cut to `maxPlotValues`, one line) and `training.csv`, the training curve of
  * `metrics.jsonl` summarised every `every` steps (`trainingSummary`). `loadExperiment(destDir)` then gives the summary
  * `runExperiment` returned. The files of a CPU-scale run come to a few KB (tens with statistics).
@@ -180,8 +194,11 @@ export function collectExperiment(sourceDir: string, destDir: string, { every = 
       const from = runPaths(experimentRunDir(source, r.label, seed, p.seeds));
       if (!fs.existsSync(from.config)) continue;
       const to = runPaths(experimentRunDir(dest, r.label, seed, p.seeds));
-      for (const key of ['config', 'status', 'probes'] as const) {
-        if (fs.existsSync(from[key])) copy(from[key], to[key]);
+      if (fs.existsSync(from.probes)) copy(from.probes, to.probes);
+      for (const key of ['config', 'status'] as const) {
+        if (!fs.existsSync(from[key])) continue;
+        writeRunJson(to[key], withRelativePaths(readRunJson<Record<string, unknown>>(from[key]), from.dir));
+        files.push(path.relative(dest, to[key]));
       }
       const statistics = runStatisticsFile(from.dir);
       if (fs.existsSync(statistics)) {

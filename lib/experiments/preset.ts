@@ -11,7 +11,7 @@ import { DatasetSource } from './dataset-source';
  * - `'cpu'`: a real, scaled-down reproduction (narrow CIFAR-stem ResNet on Fashion-MNIST or CIFAR-10) that fits a
  *   2-core machine: one run in 5-20 minutes, a whole figure within about 3 hours.
  * - `'cifar10-long'`: the CPU scale's model on CIFAR-10 trained ten times longer (20 epochs per run, 16x16 views),
- *   so that the paper's contrasts can leave seed noise; a figure takes background lanes over about two sessions.
+ *   so that the paper's contrasts can leave seed noise; a figure takes two one-thread background lanes about 4 hours.
  * - `'paper'`: the paper's settings (ResNet-50 on ImageNet, batch 2048, 300 epochs); needs a GPU backend.
  */
 export type Scale = 'smoke' | 'cpu' | 'cifar10-long' | 'paper';
@@ -21,7 +21,7 @@ export const SCALES: readonly Scale[] = ['smoke', 'cpu', 'cifar10-long', 'paper'
 
 /**
  * The paper's figures that train models (Figs. 1-3 are diagrams, Fig. 15 needs ImageNet-C), plus `'noise'`, the
- * Sec. 5 noise ablation that the paper reports in the text. See /work/shared/reference/figures.md.
+ * Sec. 5 noise ablation that the paper reports in the text.
  */
 export type FigureId = 'fig4' | 'fig5' | 'fig6' | 'fig7' | 'fig8' | 'fig9' | 'fig10' | 'fig11' | 'fig12' | 'fig13' | 'fig14' | 'fig16' | 'noise';
 

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { BlockwiseNetwork } from '../blockwise/blockwise-network';
+import { NO_NOISE } from '../blockwise/noise';
 import { defaultPartition } from '../blockwise/partition';
 import { ImageDataset, subset } from '../data/dataset';
 import { shuffledIndices } from '../data/shuffle';
@@ -62,7 +63,7 @@ export interface ProbeRunOptions {
  */
 export function stageNetwork(model: BlockwiseSslModel): BlockwiseNetwork {
   const backbone = model.network.backbone;
-  return new BlockwiseNetwork(backbone, { partition: defaultPartition(backbone.stages.length), noise: { sigma: 0 } }, 0);
+  return new BlockwiseNetwork(backbone, { partition: defaultPartition(backbone.stages.length), stopGradient: true, noise: NO_NOISE }, 0);
 }
 
 /** The view recipe of a run's last trained block (the full recipe of adaptive augmentations). */

@@ -1,8 +1,8 @@
 import { HeadSpec } from '../blockwise/create-head';
-import { FeatureNoiseConfig } from '../blockwise/noise';
+import { FeatureNoiseConfig, NO_NOISE } from '../blockwise/noise';
 import { TwoViewRecipe } from '../data/views';
-import { BlockLossSpec } from '../train/block-loss';
-import { DataConfig, InitFromRun, OptimizerConfig, RESNET50_BACKBONE, TrainConfig, TrainMethod } from '../train/train-config';
+import { BlockLossSpec } from '../losses/block-loss';
+import { DataConfig, defaultHead, InitFromRun, OptimizerConfig, RESNET50_BACKBONE, TrainConfig, TrainMethod } from '../train/train-config';
 import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, ProbeSettings } from './preset';
 import { ScaleSettings } from './scales';
 
@@ -28,10 +28,10 @@ export function cbe(s: ScaleSettings, options: Omit<Extract<HeadSpec, { kind: 'c
 /** What distinguishes one run of a figure; everything else comes from the scale. */
 export interface RunRecipe {
   method: TrainMethod;
-  /** Default `'gsp'` for end-to-end (Barlow Twins' own head is the ResNet's average pool), `'cbe'` otherwise. */
+  /** Default the method's `defaultHead`: `'gsp'` for end-to-end, `'cbe'` (at the scale's width) otherwise. */
   head?: HeadChoice | HeadChoice[];
   /**
-   * sigma of element-wise feature noise, or a noise config. Default 0: the paper's Sec. 5 ablations run without
+   * sigma of element-wise feature noise, or a noise config. Default `NO_NOISE`: the paper's Sec. 5 ablations run without
    * noise; only the final recipe (Fig. 4, 5, 14 and the noise ablation) adds 0.25.
    */
   noise?: number | FeatureNoiseConfig;
@@ -62,8 +62,8 @@ export function schedulesOfConfig(config: TrainConfig): number {
 
 /** The training config of `recipe` at a scale: the scale's backbone, widths, schedule and views, the recipe's method and parts. */
 export function runConfig(s: ScaleSettings, recipe: RunRecipe): TrainConfig {
-  const head = recipe.head ?? (recipe.method === 'end-to-end' ? 'gsp' : 'cbe');
-  const noise = recipe.noise ?? 0;
+  const head = recipe.head ?? defaultHead(recipe.method).kind;
+  const noise = recipe.noise ?? NO_NOISE;
   const times = schedulesOfConfig({
     method: recipe.method,
     model: { backbone: s.backbone, ...(recipe.partition ? { partition: recipe.partition } : {}) },
@@ -80,7 +80,7 @@ export function runConfig(s: ScaleSettings, recipe: RunRecipe): TrainConfig {
       backbone: s.backbone,
       head: Array.isArray(head) ? head.map((h) => headSpec(s, h)) : headSpec(s, head),
       projector: recipe.projector ?? s.projector,
-      noise: typeof noise === 'number' ? { sigma: noise, variant: 'element' } : noise,
+      noise: typeof noise === 'number' ? { sigma: noise, variant: 'element' } : { ...noise },
       ...(recipe.partition ? { partition: recipe.partition } : {}),
     },
     loss: recipe.loss ?? (recipe.method === 'supervised-blockwise' ? { kind: 'cross-entropy' } : { kind: 'barlow-twins', lambda: 0.0051 }),

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { PAPER_PROJECTOR } from '../blockwise/projector';
 import { ResNetConfig } from '../nn/resnet';
 import { dataRoot } from '../data/paths';
 import { CIFAR10_STATS, FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
@@ -66,7 +67,7 @@ function paperSettings(): ScaleSettings {
     evalDataset: imagenet.val,
     backbone: RESNET50_BACKBONE,
     headWidth: 2048,
-    projector: [8192, 8192, 8192],
+    projector: [...PAPER_PROJECTOR],
     // The authors' crops are resized bicubically (torchvision's RandomResizedCrop on PIL images).
     data: { batchSize: 2048, epochs: 300, views: barlowTwinsViews({ size: 224, stats: IMAGENET_STATS, interpolation: 'bicubic' }), validationFraction: 0 },
     optimizer: { ...PAPER_OPTIMIZER },
@@ -107,8 +108,8 @@ function paperSettings(): ScaleSettings {
  * experiment folders written before stay equal.
  * One epoch is 421 steps of 128 on the 54,000 training images: 90 s for a simultaneous CbE run; a sequential run
  * trains every block for the whole schedule (`schedulesOfConfig`), about 110 s per epoch. Probes take about 30 s per
- * run. `CPU_EPOCHS` = 2 keeps Fig. 4 (9 runs) at about 25 minutes per seed, so the CPU-scale figures fit in a 3-hour
- * session with three seeds for the main claims.
+ * run. `CPU_EPOCHS` = 2 keeps Fig. 4 (9 runs) at about 25 minutes per seed, so the CPU-scale figures fit in about 3 hours
+ * with three seeds for the main claims.
  */
 function cpuSettings(): ScaleSettings {
   return {
@@ -153,7 +154,7 @@ function cpuSettings(): ScaleSettings {
  * 1-4, supervised LSP 0.159, random-feature at blocks 2 / 3 / 4 0.091 / 0.070 / 0.069. One step of every trained
  * run of Fig. 4 is 1.32 s, so one epoch (351 steps) of them all is about 7.7 minutes on one thread and 20 epochs x 3
  * seeds about 7.7 lane-hours before probes: two one-thread lanes (`scripts/reproduce/cifar10-long.sh`) finish in
- * about two sessions. Crops are resized bilinearly, as the CPU scale's (see `cpuSettings`).
+ * about 4 hours. Crops are resized bilinearly, as the CPU scale's (see `cpuSettings`).
  */
 function cifar10LongSettings(): ScaleSettings {
   const s = cpuSettings();

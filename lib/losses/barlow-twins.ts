@@ -55,6 +55,59 @@ export function barlowTwinsCrossCorrelation(z1: tf.Tensor2D, z2: tf.Tensor2D, ep
 }
 
 /**
+ * How the loss averages over the batch: each example counts equally (Barlow Twins), or by its weight `p` `[N, 1]`
+ * (summing to 1). Equal weights keep Barlow Twins' own operations (`tf.moments`, a matrix product divided by N),
+ * so the plain loss is unchanged bit for bit.
+ */
+interface BatchAverage {
+  /** `[N, D]` -> `[N, D]` standardised per dimension with the batch's (weighted) mean and biased variance. */
+  standardize(z: tf.Tensor2D): tf.Tensor2D;
+  /** The `[D, D]` cross-correlation c_ij = avg_b z1n_bi z2n_bj and its diagonal `[D]`. */
+  correlate(z1n: tf.Tensor2D, z2n: tf.Tensor2D): { c: tf.Tensor2D; diagonal: tf.Tensor1D };
+}
+
+function equalAverage(n: number, eps: number): BatchAverage {
+  return {
+    standardize: (z) => standardizeEmbeddings(z, eps),
+    correlate: (z1n, z2n) => ({
+      c: tf.div<tf.Tensor2D>(tf.matMul(z1n, z2n, true, false), n),
+      // c_ii straight from the standardised embeddings (a sum over the batch) rather than picked out of c.
+      diagonal: tf.div<tf.Tensor1D>(tf.sum(tf.mul(z1n, z2n), 0), n),
+    }),
+  };
+}
+
+function weightedAverage(p: tf.Tensor2D, eps: number): BatchAverage {
+  return {
+    standardize: (z) => {
+      const mean = tf.sum(tf.mul(z, p), 0);
+      const centred = tf.sub(z, mean);
+      const variance = tf.sum(tf.mul(tf.square(centred), p), 0);
+      return tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
+    },
+    correlate: (z1n, z2n) => {
+      const z1w = tf.mul(z1n, p);
+      return { c: tf.matMul(z1w, z2n, true, false), diagonal: tf.sum<tf.Tensor1D>(tf.mul(z1w, z2n), 0) };
+    },
+  };
+}
+
+/** `weights` `[N]` checked (finite, >= 0, not all 0) and divided by their sum, as `[N, 1]`; errors name `what`. */
+function exampleShares(what: string, weights: tf.Tensor1D, n: number): tf.Tensor2D {
+  if (weights.rank !== 1 || weights.shape[0] !== n) {
+    throw new Error(`${what}: weights of shape [${weights.shape}] do not give one weight to each of the ${n} examples`);
+  }
+  const w = weights.dataSync();
+  let total = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (!(w[i] >= 0 && w[i] < Infinity)) throw new Error(`${what}: weight ${i} is ${w[i]}, not a finite number >= 0`);
+    total += w[i];
+  }
+  if (!(total > 0)) throw new Error(`${what}: every weight is 0`);
+  return tf.tidy(() => tf.reshape(tf.div(weights, total), [-1, 1]));
+}
+
+/**
  * Barlow Twins loss (Zbontar, Jing, Misra, LeCun, Deny: "Barlow Twins: Self-Supervised Learning via Redundancy
  * Reduction", ICML 2021), with its invariance and redundancy-reduction terms separately for logging.
  *
@@ -63,85 +116,48 @@ export function barlowTwinsCrossCorrelation(z1: tf.Tensor2D, z2: tf.Tensor2D, ep
  * term makes each dimension invariant to the augmentation (c_ii -> 1), the second decorrelates different
  * dimensions (c_ij -> 0), reducing redundancy between them. Not scaled by the older code's 0.024 factor.
  *
+ * With example `weights` `[N]` (>= 0, not all 0; only their ratios matter) every statistic the loss takes over
+ * the N examples (the mean and variance that standardise each dimension, the cross-correlation c) becomes a
+ * weighted average. Equal weights give the plain loss; weights of 0 and 1 give it on the examples weighted 1.
+ * The paper's Appendix A routes examples to blocks by difficulty and trains the other blocks on them with a
+ * reduced weight (`difficultyRouting` in lib/train/difficulty-routing.ts). The weights are data, not
+ * parameters: no gradient flows into them.
+ *
  *     const { loss, invariance, redundancy } = barlowTwinsTerms(z1, z2);
- *     console.log(invariance.dataSync()[0], redundancy.dataSync()[0]);
+ *     const weighted = barlowTwinsTerms(z1, z2, {}, tf.tensor1d([1, 1, 0.5, 0.5])).loss;
  */
 export function barlowTwinsTerms(
   z1: tf.Tensor2D,
   z2: tf.Tensor2D,
   options: BarlowTwinsOptions = {},
+  weights?: tf.Tensor1D,
 ): BarlowTwinsTerms {
   checkEmbeddingPair('barlowTwinsLoss', z1, z2);
   const { lambda, invarianceTarget, eps } = resolveOptions('barlowTwinsLoss', options);
-  const [invariance, redundancy] = tf.tidy(() => {
-    const n = z1.shape[0];
-    const z1n = standardizeEmbeddings(z1, eps);
-    const z2n = standardizeEmbeddings(z2, eps);
-    const c = tf.div<tf.Tensor2D>(tf.matMul(z1n, z2n, true, false), n);
-    // c_ii straight from the standardised embeddings (a sum over the batch) rather than picked out of c.
-    const diagonal = tf.div(tf.sum(tf.mul(z1n, z2n), 0), n);
-    const inv = tf.sum(tf.square(tf.sub(diagonal, invarianceTarget))) as tf.Scalar;
-    const red = tf.mul(offDiagonalSquaredSum(c), lambda) as tf.Scalar;
-    return [inv, red];
-  });
+  const p = weights === undefined ? null : exampleShares('barlowTwinsLoss', weights, z1.shape[0]);
+  let invariance: tf.Scalar;
+  let redundancy: tf.Scalar;
+  try {
+    [invariance, redundancy] = tf.tidy(() => {
+      const average = p === null ? equalAverage(z1.shape[0], eps) : weightedAverage(p, eps);
+      const { c, diagonal } = average.correlate(average.standardize(z1), average.standardize(z2));
+      const inv = tf.sum(tf.square(tf.sub(diagonal, invarianceTarget))) as tf.Scalar;
+      const red = tf.mul(offDiagonalSquaredSum(c), lambda) as tf.Scalar;
+      return [inv, red];
+    });
+  } finally {
+    p?.dispose();
+  }
   return { loss: tf.add(invariance, redundancy), invariance, redundancy };
 }
 
 /**
- * Barlow Twins terms over a weighted batch: every statistic the loss takes over the N examples (the mean and
- * variance that standardise each dimension, the cross-correlation c) becomes a weighted average with the
- * example weights `weights` `[N]` (>= 0, not all 0; only their ratios matter). Equal weights give
- * `barlowTwinsTerms`; weights of 0 and 1 give it on the examples weighted 1. The paper's Appendix A routes
- * examples to blocks by difficulty and trains the other blocks on them with a reduced weight: these are the
- * per-block losses of that scheme (`routingWeights` in lib/train/difficulty-routing.ts). The weights are data,
- * not parameters: no gradient flows into them.
- *
- *     const { loss } = weightedBarlowTwinsTerms(z1, z2, tf.tensor1d([1, 1, 0.5, 0.5]));
- */
-export function weightedBarlowTwinsTerms(
-  z1: tf.Tensor2D,
-  z2: tf.Tensor2D,
-  weights: tf.Tensor1D,
-  options: BarlowTwinsOptions = {},
-): BarlowTwinsTerms {
-  checkEmbeddingPair('weightedBarlowTwinsTerms', z1, z2);
-  const { lambda, invarianceTarget, eps } = resolveOptions('weightedBarlowTwinsTerms', options);
-  if (weights.rank !== 1 || weights.shape[0] !== z1.shape[0]) {
-    throw new Error(`weightedBarlowTwinsTerms: weights of shape [${weights.shape}] do not give one weight to each of the ${z1.shape[0]} examples`);
-  }
-  const w = weights.dataSync();
-  let total = 0;
-  for (let i = 0; i < w.length; i++) {
-    if (!(w[i] >= 0 && w[i] < Infinity)) throw new Error(`weightedBarlowTwinsTerms: weight ${i} is ${w[i]}, not a finite number >= 0`);
-    total += w[i];
-  }
-  if (!(total > 0)) throw new Error('weightedBarlowTwinsTerms: every weight is 0');
-  const [invariance, redundancy] = tf.tidy(() => {
-    const p = tf.reshape(tf.div(weights, total), [-1, 1]); // [N, 1], sums to 1
-    const standardizeWeighted = (z: tf.Tensor2D): tf.Tensor2D => {
-      const mean = tf.sum(tf.mul(z, p), 0);
-      const centred = tf.sub(z, mean);
-      const variance = tf.sum(tf.mul(tf.square(centred), p), 0);
-      return tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
-    };
-    const z1n = standardizeWeighted(z1);
-    const z2n = standardizeWeighted(z2);
-    const z1w = tf.mul(z1n, p);
-    const c = tf.matMul(z1w, z2n, true, false) as tf.Tensor2D;
-    const diagonal = tf.sum(tf.mul(z1w, z2n), 0);
-    const inv = tf.sum(tf.square(tf.sub(diagonal, invarianceTarget))) as tf.Scalar;
-    const red = tf.mul(offDiagonalSquaredSum(c), lambda) as tf.Scalar;
-    return [inv, red];
-  });
-  return { loss: tf.add(invariance, redundancy), invariance, redundancy };
-}
-
-/**
- * Barlow Twins loss as a scalar tensor; see `barlowTwinsTerms` for the definition and the paper.
+ * Barlow Twins loss as a scalar tensor (with example `weights`, the weighted loss); see `barlowTwinsTerms` for the
+ * definition and the paper.
  *
  *     const loss = barlowTwinsLoss(z1, z2);   // z1, z2: [N, D] projector outputs of the two views
  *     const { value, grads } = tf.variableGrads(() => barlowTwinsLoss(project(view1), project(view2)));
  */
-export function barlowTwinsLoss(z1: tf.Tensor2D, z2: tf.Tensor2D, options: BarlowTwinsOptions = {}): tf.Scalar {
-  return tf.tidy(() => barlowTwinsTerms(z1, z2, options).loss);
+export function barlowTwinsLoss(z1: tf.Tensor2D, z2: tf.Tensor2D, options: BarlowTwinsOptions = {}, weights?: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => barlowTwinsTerms(z1, z2, options, weights).loss);
 }

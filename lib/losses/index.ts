@@ -4,3 +4,4 @@ export * from './barlow-twins';
 export * from './vicreg';
 export * from './nt-xent';
 export * from './cross-entropy';
+export * from './block-loss';

@@ -5,16 +5,14 @@ import { BlockwiseConfig, BlockwiseNetwork, StagedBackbone } from '../blockwise/
 import { HeadSpec, createHead } from '../blockwise/create-head';
 import { PoolingHead } from '../blockwise/pooling-head';
 import { Projector, createBlockProjectors } from '../blockwise/projector';
-import { featureNoise } from '../blockwise/noise';
-import { stopGradient } from '../blockwise/stop-gradient';
 import { ReseedableRng } from './reseedable-rng';
 
-/** The parts of a blockwise self-supervised model beyond the backbone; defaults are the paper's. */
+/** The parts of a blockwise self-supervised model beyond the backbone; the paper's are `resolveTrainConfig`'s defaults. */
 export interface BlockwiseSslConfig extends BlockwiseConfig {
-  /** Pooling head of every block (one spec for all, or one per block); default 1x1 CbE to 2048 + GSP. */
-  head?: HeadSpec | HeadSpec[];
-  /** Projector hidden and output widths; default the paper's [8192, 8192, 8192]. */
-  projector?: number[];
+  /** Pooling head of every block (one spec for all, or one per block); the paper's is 1x1 CbE to 2048 + GSP. */
+  head: HeadSpec | HeadSpec[];
+  /** Projector hidden and output widths; the paper's are `PAPER_PROJECTOR`, [8192, 8192, 8192]. */
+  projector: number[];
   /** Start every block's projector from the same weights (authors' code); default true when widths agree. */
   identicalProjectors?: boolean;
 }
@@ -40,7 +38,7 @@ export class BlockwiseSslModel implements Module {
     this.noiseRng = new ReseedableRng(Math.floor(rng.uniform() * 4294967296));
     this.network = new BlockwiseNetwork(backbone, config, this.noiseRng);
     const nBlocks = this.network.blocks.length;
-    const specs = Array.isArray(config.head) ? config.head : Array<HeadSpec>(nBlocks).fill(config.head ?? { kind: 'cbe' });
+    const specs = Array.isArray(config.head) ? config.head : Array<HeadSpec>(nBlocks).fill(config.head);
     if (specs.length !== nBlocks) {
       throw new Error(`BlockwiseSslModel: ${specs.length} head specs given for ${nBlocks} training blocks`);
     }
@@ -48,7 +46,7 @@ export class BlockwiseSslModel implements Module {
     this.heads = specs.map((s, k) => createHead(s, this.network.blockChannels[k], headRng));
     const inWidths = this.heads.map((h) => h.outDim);
     const identical = config.identicalProjectors ?? inWidths.every((w) => w === inWidths[0]);
-    this.projectors = createBlockProjectors(inWidths, config.projector ?? [8192, 8192, 8192], rng.fork(), {
+    this.projectors = createBlockProjectors(inWidths, config.projector, rng.fork(), {
       identicalInit: identical,
     });
   }
@@ -81,7 +79,7 @@ export class BlockwiseSslModel implements Module {
       throw new Error(`BlockwiseSslModel.forward: ${modes.length} blockModes given for ${to - from} blocks`);
     }
     return tf.tidy(() => {
-      const features = from === 0 ? this.network.forward(x, mode, { blocks: to, blockModes: modes }) : this.blocksFrom(x, from, modes);
+      const features = this.network.forward(x, mode, { from, blocks: to, blockModes: modes });
       const pooled = features.map((f, i) => this.heads[from + i].apply(f, modes[i]));
       const embeddings = pooled.map((p, i) => this.projectors[from + i].apply(p, modes[i]));
       return { features, pooled, embeddings };
@@ -94,18 +92,6 @@ export class BlockwiseSslModel implements Module {
    */
   reseedNoise(seed: number): void {
     this.noiseRng.reseed(seed);
-  }
-
-  /** Blocks `from ..` on block `from`'s input, as `BlockwiseNetwork.forward` runs them: noise, then stop-gradient. */
-  private blocksFrom(x: tf.Tensor4D, from: number, modes: readonly Mode[]): tf.Tensor4D[] {
-    const outs: tf.Tensor4D[] = [];
-    let h = x;
-    modes.forEach((m, i) => {
-      const y = featureNoise(this.network.blocks[from + i].apply(h, m), m, this.network.noise, this.noiseRng);
-      outs.push(y);
-      if (i + 1 < modes.length) h = this.network.stopGradient ? stopGradient(y) : y;
-    });
-    return outs;
   }
 
   /** Parameters of training block k with its head and projector (what block k's loss trains). */

@@ -8,11 +8,16 @@ import { ResolvedTrainConfig } from './train-config';
 /**
  * The model a resolved config describes, at its seeded initial weights: the ResNet backbone (seeded by
  * `deriveSeed(seed, SeedStream.backbone)`) cut into training blocks with heads and projectors (seeded by
- * `deriveSeed(seed, SeedStream.heads)`). The caller owns it and disposes it.
+ * `deriveSeed(seed, SeedStream.heads)`). Stop-gradient sits between its blocks (an end-to-end run is one block).
+ * The caller owns it and disposes it.
  */
 export function buildModel(config: ResolvedTrainConfig): BlockwiseSslModel {
   const { backbone, ...blockwise } = config.model;
-  return new BlockwiseSslModel(new ResNet(backbone, deriveSeed(config.seed, SeedStream.backbone)), blockwise, deriveSeed(config.seed, SeedStream.heads));
+  return new BlockwiseSslModel(
+    new ResNet(backbone, deriveSeed(config.seed, SeedStream.backbone)),
+    { ...blockwise, stopGradient: true },
+    deriveSeed(config.seed, SeedStream.heads),
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { TwoViewRecipe, ViewRecipe } from '../data/views';
 import { ResNetConfig } from '../nn/resnet';
 import { AdamConfig } from '../optim/adam';
 import { suggestion } from '../util/suggestion';
-import { BlockLossSpec } from './block-loss';
+import { BlockLossSpec } from '../losses/block-loss';
 import { RoutingScheme } from './difficulty-routing';
 import { CheckpointConfig, DataConfig, InitFromRun, ModelConfig, OptimizerConfig, OptimizerKind, TrainConfig } from './train-config';
 

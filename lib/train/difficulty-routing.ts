@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddingPair } from '../losses/embedding-pair';
 import { standardizeEmbeddings } from '../losses/barlow-twins';
+import { ExampleWeighting } from '../losses/block-loss';
 
 /**
  * Example difficulty-based routing (paper Appendix A, Fig. 11): each step ranks the batch's examples by their
@@ -13,7 +14,7 @@ import { standardizeEmbeddings } from '../losses/barlow-twins';
  *
  * The paper gives no further detail. Our reading: an example's loss is its share of the last block's Barlow
  * Twins invariance term in the current step (`exampleDifficulty`), the batch is split into equal quantiles
- * (`routeByDifficulty`), and a block's loss is Barlow Twins with example weights (`weightedBarlowTwinsTerms`).
+ * (`routeByDifficulty`), and a block's loss is Barlow Twins with example weights (`barlowTwinsTerms`' `weights`).
  * Routing needs every block to train in every step: simultaneous blockwise training.
  */
 export type RoutingScheme = { kind: 'train-all-below' } | { kind: 'weighted'; otherWeight: number };
@@ -27,6 +28,22 @@ export function checkRoutingScheme(what: string, scheme: RoutingScheme): void {
     return;
   }
   throw new Error(`${what}: routing.kind must be 'train-all-below' or 'weighted', got '${(scheme as { kind: unknown }).kind}'`);
+}
+
+/**
+ * What a routed step needs, whoever checks it (a run's config, the training step): a valid scheme, at least two
+ * blocks, every block trained (`trained` is 0 .. numBlocks - 1) and Barlow Twins losses (the weighted loss is
+ * Barlow Twins'). Throws an error naming `what`.
+ */
+export function checkRouting(what: string, scheme: RoutingScheme, numBlocks: number, trained: readonly number[], losses: readonly { kind: string }[]): void {
+  checkRoutingScheme(what, scheme);
+  if (numBlocks < 2) throw new Error(`${what}: difficulty routing needs at least two blocks`);
+  if (trained.length !== numBlocks || trained.some((k, i) => k !== i)) {
+    throw new Error(`${what}: difficulty routing needs every block trained, but it trains blocks [${trained}]`);
+  }
+  losses.forEach((l, k) => {
+    if (l.kind !== 'barlow-twins') throw new Error(`${what}: difficulty routing weights Barlow Twins losses; block ${k + 1} has '${l.kind}'`);
+  });
 }
 
 /**
@@ -68,4 +85,24 @@ export function routingWeights(route: Int32Array, numBlocks: number, scheme: Rou
       return scheme.otherWeight;
     }),
   );
+}
+
+/**
+ * Difficulty routing as the training step's example weighting (`SslStepConfig.weighting`): each example's
+ * difficulty is read from the last block's embeddings, the batch is routed, and every block's Barlow Twins loss
+ * weights the examples as `scheme` says.
+ */
+export function difficultyRouting(scheme: RoutingScheme): ExampleWeighting {
+  checkRoutingScheme('difficultyRouting', scheme);
+  return {
+    action: 'route by difficulty',
+    check: (what, numBlocks, lossBlocks, losses) => checkRouting(what, scheme, numBlocks, lossBlocks, losses),
+    weights: (z1, z2) => {
+      const n = z1.length;
+      const difficulty = exampleDifficulty(z1[n - 1], z2[n - 1]);
+      const route = routeByDifficulty(difficulty.dataSync(), n);
+      difficulty.dispose();
+      return routingWeights(route, n, scheme);
+    },
+  };
 }

@@ -1,6 +1,4 @@
 /** Training: the blockwise self-supervised model, its training step, the trainers' shared loop, checkpoints and run folders. */
-export * from './ssl-loss';
-export * from './block-loss';
 export * from './non-finite-loss-error';
 export * from './reseedable-rng';
 export * from './seeds';

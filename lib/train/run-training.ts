@@ -18,6 +18,7 @@ import { openRunMetrics } from './run-metrics';
 import { lockRunFolder, RUN_LOCK_FILE } from './run-lock';
 import { deriveSeed, SeedStream } from './seeds';
 import { SslStepResult, sslTrainStep } from './ssl-step';
+import { difficultyRouting } from './difficulty-routing';
 import { ResolvedTrainConfig, TrainConfig, resolveTrainConfig } from './train-config';
 import { loadTrainingDataset, runSplit, StepBatches } from './training-data';
 import { phaseAt, TrainingPlan, trainingPlan } from './training-plan';
@@ -304,7 +305,7 @@ async function train(
             lossBlocks: phase.blocks,
             frozenBlocks: phase.frozenBlocks,
             frozenMode: config.frozenMode,
-            ...(config.routing ? { routing: config.routing } : {}),
+            ...(config.routing ? { weighting: difficultyRouting(config.routing) } : {}),
             ...(config.backward ? { backward: config.backward } : {}),
           },
           optimizer.current!,

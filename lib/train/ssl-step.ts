@@ -2,11 +2,29 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Mode } from '../nn/module';
 import { Optimizer } from '../optim/optimizer';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
-import { BlockLossSpec, blockLoss } from './block-loss';
+import { BlockLossSpec, blockLoss, ExampleWeighting } from '../losses/block-loss';
 import { NonFiniteLossError } from './non-finite-loss-error';
-import { exampleDifficulty, routeByDifficulty, routingWeights, RoutingScheme, checkRoutingScheme } from './difficulty-routing';
-import { weightedBarlowTwinsTerms } from '../losses/barlow-twins';
 import { stopGradient } from '../blockwise/stop-gradient';
+
+/**
+ * How a step back-propagates: `'joint'`, one backward pass through the sum of the block losses, or `'per-block'`,
+ * one pass per block (see `SslStepConfig.backward`).
+ */
+export type BackwardMode = 'joint' | 'per-block';
+
+/**
+ * What the backward pass needs, whoever checks it (a run's config, the training step): a known mode, and for
+ * `'per-block'` stop-gradient between blocks (`stopGradient`) and no example weighting (`weighting`, the
+ * weighting's `action` or null). Throws an error naming `what`.
+ */
+export function checkBackward(what: string, backward: BackwardMode, stopGradient: boolean, weighting: string | null): void {
+  if (backward !== 'joint' && backward !== 'per-block') throw new Error(`${what}: backward must be 'joint' or 'per-block', got '${backward}'`);
+  if (backward === 'joint') return;
+  if (!stopGradient) throw new Error(`${what}: backward 'per-block' needs stop-gradient between blocks (end-to-end training back-propagates through every block)`);
+  if (weighting !== null) {
+    throw new Error(`${what}: backward 'per-block' cannot ${weighting} (the example weights read the last block before the first block's loss)`);
+  }
+}
 
 /** What one training step does; the trainers (end-to-end, simultaneous, sequential, ...) differ only here. */
 export interface SslStepConfig {
@@ -33,11 +51,11 @@ export interface SslStepConfig {
    */
   frozenMode?: Mode;
   /**
-   * Example difficulty-based routing (Appendix A; see `RoutingScheme`): the batch is ranked by each example's
-   * loss at the last block in this step and every block's Barlow Twins loss weights the examples by where they
-   * were routed. Needs every block in `lossBlocks`, none frozen, Barlow Twins losses. Default: none.
+   * Per-example weights of the block losses, computed in the step from every loss block's embeddings; e.g.
+   * `difficultyRouting(scheme)` (Appendix A): the batch is ranked by each example's loss at the last block in
+   * this step and every block's Barlow Twins loss weights the examples by where they were routed. Default: none.
    */
-  routing?: RoutingScheme;
+  weighting?: ExampleWeighting;
   /**
    * `'joint'` (default): one backward pass through the sum of the block losses. `'per-block'`: one pass per
    * block, so that only one block's activations and loss intermediates (the paper's 8192 x 8192
@@ -45,7 +63,7 @@ export interface SslStepConfig {
    * whose every non-frozen block in the run has a loss. The feature noise is drawn in another order (view 1 and
    * view 2 block by block), so steps match the joint pass in distribution, not bit for bit.
    */
-  backward?: 'joint' | 'per-block';
+  backward?: BackwardMode;
 }
 
 /** Per-block loss values of one step (NaN for blocks without a loss). */
@@ -86,27 +104,16 @@ export function sslTrainStep(
     if (frozen.has(k)) throw new Error(`sslTrainStep: block ${k} is both frozen and trained`);
   }
   const frozenMode = config.frozenMode ?? 'eval';
-  const routing = config.routing;
-  if (routing) {
-    checkRoutingScheme('sslTrainStep', routing);
-    if (frozen.size > 0 || config.lossBlocks.length !== n || config.lossBlocks.some((k, i) => k !== i)) {
-      throw new Error(`sslTrainStep: difficulty routing needs every block trained (lossBlocks [${config.lossBlocks}], frozen [${[...frozen]}])`);
-    }
-    specs.forEach((s, k) => {
-      if (s.kind !== 'barlow-twins') throw new Error(`sslTrainStep: difficulty routing weights Barlow Twins losses; block ${k + 1} has '${s.kind}'`);
-    });
-  }
+  const weighting = config.weighting;
+  weighting?.check('sslTrainStep', n, config.lossBlocks, specs);
   const runBlocks = Math.max(...config.lossBlocks) + 1;
   let prefix = 0;
   while (frozen.has(prefix)) prefix++;
   const blocks = [...Array(runBlocks - prefix).keys()].map((i) => prefix + i);
+  checkBackward('sslTrainStep', config.backward ?? 'joint', model.network.stopGradient, weighting?.action ?? null);
   if (config.backward === 'per-block') {
-    if (!model.network.stopGradient) throw new Error('sslTrainStep: per-block backward needs stop-gradient between blocks (this model trains end-to-end)');
-    if (routing) throw new Error('sslTrainStep: per-block backward cannot route by difficulty (routing reads the last block before the first block\'s loss)');
     const lossless = blocks.filter((k) => !frozen.has(k) && !config.lossBlocks.includes(k));
     if (lossless.length > 0) throw new Error(`sslTrainStep: per-block backward: block ${lossless[0] + 1} is trained but has no loss`);
-  } else if (config.backward !== undefined && config.backward !== 'joint') {
-    throw new Error(`sslTrainStep: backward must be 'joint' or 'per-block', got '${config.backward}'`);
   }
   const blockModes: Mode[] = blocks.map((k) => (frozen.has(k) ? frozenMode : 'train'));
   const trainable = blocks.filter((k) => !frozen.has(k)).flatMap((k) => model.blockParameters(k).map((p) => p.variable));
@@ -117,7 +124,7 @@ export function sslTrainStep(
       ? views
       : views.map((v) => tf.tidy(() => model.network.forward(v, frozenMode, { blocks: prefix })[prefix - 1]));
   const pass: BackwardPass = { model, inputs, specs, lossBlocks: config.lossBlocks, blockModes, prefix, labels };
-  const computed = config.backward === 'per-block' ? perBlockGradients(pass) : jointGradients(pass, trainable, routing);
+  const computed = config.backward === 'per-block' ? perBlockGradients(pass) : jointGradients(pass, trainable, weighting);
   try {
     const values = computed.losses.map((l) => l.dataSync()[0]);
     const blockLosses = Array<number>(n).fill(NaN);
@@ -157,7 +164,7 @@ interface BackwardPass {
 function jointGradients(
   { model, inputs, specs, lossBlocks, blockModes, prefix, labels }: BackwardPass,
   trainable: tf.Variable[],
-  routing: RoutingScheme | undefined,
+  weighting: ExampleWeighting | undefined,
 ): StepGradients {
   const runBlocks = prefix + blockModes.length;
   const losses: tf.Scalar[] = [];
@@ -165,9 +172,10 @@ function jointGradients(
     const { value, grads } = tf.variableGrads(() => {
       const a = model.forward(inputs[0], 'train', { from: prefix, blocks: runBlocks, blockModes });
       const b = model.forward(inputs[1], 'train', { from: prefix, blocks: runBlocks, blockModes });
-      const ls = routing
-        ? routedLosses(specs, a.embeddings, b.embeddings, routing)
-        : lossBlocks.map((k) => blockLoss(specs[k], a.embeddings[k - prefix], b.embeddings[k - prefix], labels));
+      const z1 = lossBlocks.map((k) => a.embeddings[k - prefix]);
+      const z2 = lossBlocks.map((k) => b.embeddings[k - prefix]);
+      const weights = weighting?.weights(z1, z2);
+      const ls = lossBlocks.map((k, i) => blockLoss(specs[k], z1[i], z2[i], labels, weights?.[i]));
       for (const l of ls) losses.push(tf.keep(l));
       return ls.length === 1 ? ls[0] : (tf.addN(ls) as tf.Scalar);
     }, trainable);
@@ -220,23 +228,4 @@ function perBlockGradients({ model, inputs, specs, lossBlocks, blockModes, prefi
     tf.dispose([...owned, ...losses.values(), grads]);
     throw e;
   }
-}
-
-/**
- * The block losses of difficulty routing, blocks 0 .. n-1: each example's difficulty is read from the last
- * block's embeddings (as data, off the gradient path), the batch is routed, and every block's Barlow Twins loss
- * weights the examples as the scheme says.
- */
-function routedLosses(specs: BlockLossSpec[], z1: tf.Tensor2D[], z2: tf.Tensor2D[], routing: RoutingScheme): tf.Scalar[] {
-  const n = z1.length;
-  const difficulty = exampleDifficulty(z1[n - 1], z2[n - 1]);
-  const route = routeByDifficulty(difficulty.dataSync(), n);
-  difficulty.dispose();
-  return routingWeights(route, n, routing).map((w, k) =>
-    tf.tidy(() => {
-      const spec = specs[k];
-      if (spec.kind !== 'barlow-twins') throw new Error(`routedLosses: block ${k + 1} has loss '${spec.kind}'`);
-      return weightedBarlowTwinsTerms(z1[k], z2[k], tf.tensor1d(w), spec).loss;
-    }),
-  );
 }

@@ -3,15 +3,17 @@ import { ResNetConfig } from '../nn/resnet';
 import { LarsConfig } from '../optim/lars';
 import { Adam, AdamConfig } from '../optim/adam';
 import { defaultPartition, Partition, validatePartition } from '../blockwise/partition';
-import { FeatureNoiseConfig } from '../blockwise/noise';
+import { NO_NOISE, PAPER_NOISE } from '../blockwise/noise';
+import { PAPER_PROJECTOR } from '../blockwise/projector';
 import { HeadSpec } from '../blockwise/create-head';
 import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe, withCropInterpolation } from '../data/views';
 import { FASHION_MNIST_STATS } from '../data/normalization';
 import { BlockwiseSslConfig } from './blockwise-ssl-model';
-import { BlockLossSpec } from './block-loss';
+import { BlockLossSpec } from '../losses/block-loss';
 import { suggestion } from '../util/suggestion';
 import { checkTrainConfigKeys } from './config-schema';
-import { checkRoutingScheme, RoutingScheme } from './difficulty-routing';
+import { checkRouting, difficultyRouting, RoutingScheme } from './difficulty-routing';
+import { BackwardMode, checkBackward } from './ssl-step';
 
 /**
  * How a run trains the blocks (paper Sec. 4-5, Fig. 4 and 7):
@@ -145,7 +147,7 @@ export interface TrainConfig {
    * memory, for runs with stop-gradient between blocks; the feature noise is drawn in another order. Default
    * `'joint'`.
    */
-  backward?: 'joint' | 'per-block';
+  backward?: BackwardMode;
   /** Seed of the weights, the data order, the augmentations and the noise. 0. */
   seed?: number;
   checkpoint?: Partial<CheckpointConfig>;
@@ -154,7 +156,7 @@ export interface TrainConfig {
 /** A `TrainConfig` with every default filled in: what a run folder's `config.json` holds. */
 export interface ResolvedTrainConfig {
   method: TrainMethod;
-  model: ModelConfig & { partition: number[][]; noise: FeatureNoiseConfig; head: HeadSpec | HeadSpec[]; projector: number[] };
+  model: ModelConfig & { partition: number[][] };
   /** One per block. */
   loss: BlockLossSpec[];
   optimizer: OptimizerConfig;
@@ -240,20 +242,15 @@ function checkBlocks(what: string, blocks: readonly number[], numBlocks: number)
   return [...blocks].sort((a, b) => a - b);
 }
 
-/**
- * Fills in every default of `config` for a dataset and checks that the parts fit together (method and
- * partition, losses and blocks, views and channels, schedule numbers). Resolving a resolved config gives it
- * back unchanged.
- */
-export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): ResolvedTrainConfig {
-  checkTrainConfigKeys(config, 'resolveTrainConfig');
-  const method = config.method;
-  if (!TRAIN_METHODS.includes(method)) fail(`unknown method '${method}'${suggestion(String(method), TRAIN_METHODS)} (one of ${TRAIN_METHODS.join(', ')})`);
-  const e2e = method === 'end-to-end';
-  const supervised = method === 'supervised-blockwise';
-  const channels = dataset.imageShape[2];
+/** The pooling head a method's blocks get by default: GSP for end-to-end (Barlow Twins' own average pool), 1x1 CbE to 2048 + GSP (the paper's best) otherwise. */
+export function defaultHead(method: TrainMethod): HeadSpec {
+  return method === 'end-to-end' ? { kind: 'gsp' } : { kind: 'cbe' };
+}
 
-  const m = config.model ?? {};
+/** The model section: the backbone fitted to the dataset's channels, the partition, noise, heads and projector widths. */
+function resolveModel(method: TrainMethod, m: Partial<ModelConfig>, dataset: DatasetInfo): ResolvedTrainConfig['model'] {
+  const e2e = method === 'end-to-end';
+  const channels = dataset.imageShape[2];
   const givenBackbone = m.backbone ?? RESNET50_BACKBONE;
   if (givenBackbone.numClasses !== null) fail(`model.backbone.numClasses must be null (pretraining has no classifier), got ${givenBackbone.numClasses}`);
   const inChannels = givenBackbone.inChannels ?? channels;
@@ -267,13 +264,13 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   const partition: number[][] = (m.partition ?? (e2e ? whole : defaultPartition(stages))).map((b: Partition[number]) => [...b]);
   validatePartition(partition, stages);
   const numBlocks = partition.length;
-  const noise = m.noise ?? { sigma: e2e ? 0 : 0.25, variant: 'element' };
-  const head = m.head ?? (e2e ? { kind: 'gsp' } : { kind: 'cbe' });
+  const noise = m.noise ?? { ...(e2e ? NO_NOISE : PAPER_NOISE) };
+  const head = m.head ?? defaultHead(method);
   if (Array.isArray(head) && head.length !== numBlocks) fail(`${head.length} head specs for ${numBlocks} blocks`);
-  const givenProjector = m.projector ?? [8192, 8192, 8192];
+  const givenProjector = m.projector ?? PAPER_PROJECTOR;
   if (givenProjector.length === 0) fail('model.projector needs at least the output width');
-  const projector = supervised ? [...givenProjector.slice(0, -1), dataset.numClasses] : [...givenProjector];
-  const model: ResolvedTrainConfig['model'] = {
+  const projector = method === 'supervised-blockwise' ? [...givenProjector.slice(0, -1), dataset.numClasses] : [...givenProjector];
+  return {
     backbone,
     partition,
     noise,
@@ -281,16 +278,25 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
     projector,
     ...(m.identicalProjectors !== undefined ? { identicalProjectors: m.identicalProjectors } : {}),
   };
+}
 
-  const givenLoss = config.loss ?? (supervised ? { kind: 'cross-entropy' } : { kind: 'barlow-twins' });
-  const loss = Array.isArray(givenLoss) ? givenLoss.map((l) => ({ ...l })) : Array.from({ length: numBlocks }, () => ({ ...givenLoss }));
+/** One loss per block: Barlow Twins (the paper's), cross-entropy for supervised blockwise training, which needs it. */
+function resolveLoss(method: TrainMethod, given: TrainConfig['loss'], numBlocks: number): BlockLossSpec[] {
+  const supervised = method === 'supervised-blockwise';
+  const spec = given ?? (supervised ? { kind: 'cross-entropy' } : { kind: 'barlow-twins' });
+  const loss = Array.isArray(spec) ? spec.map((l) => ({ ...l })) : Array.from({ length: numBlocks }, () => ({ ...spec }));
   if (loss.length !== numBlocks) fail(`${loss.length} loss specs for ${numBlocks} blocks`);
   loss.forEach((l, k) => {
     if (supervised !== (l.kind === 'cross-entropy')) {
       fail(`block ${k + 1} has loss '${l.kind}': method '${method}' ${supervised ? 'needs' : 'cannot use'} cross-entropy`);
     }
   });
+  return loss;
+}
 
+/** Which blocks come from another run (`init`), which train, and the mode of the frozen ones. */
+function resolveBlocks(config: TrainConfig, numBlocks: number): Pick<ResolvedTrainConfig, 'init' | 'trainBlocks' | 'frozenMode'> {
+  const method = config.method;
   const init = config.init ?? null;
   if (init) {
     checkBlocks('init.blocks', init.blocks, numBlocks);
@@ -304,8 +310,12 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   if (method === 'random-feature' && trainBlocks.length !== 1) fail(`random-feature trains one block, got trainBlocks [${trainBlocks}]`);
   const frozenMode = config.frozenMode ?? 'eval';
   if (frozenMode !== 'eval' && frozenMode !== 'train') fail(`frozenMode must be 'eval' or 'train', got '${frozenMode}'`);
+  return { init: init ? { ...init, blocks: [...init.blocks] } : null, trainBlocks, frozenMode };
+}
 
-  const d = config.data ?? {};
+/** The data section: the dataset, its split, the view recipes (checked against the method and the image channels) and the schedule. */
+function resolveData(method: TrainMethod, d: Partial<DataConfig>, dataset: DatasetInfo, numBlocks: number): DataConfig {
+  const channels = dataset.imageShape[2];
   const name = d.dataset ?? dataset.name;
   let views: TwoViewRecipe | TwoViewRecipe[];
   try {
@@ -317,7 +327,7 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   const recipes = Array.isArray(views) ? views : [views];
   if (Array.isArray(views)) {
     if (views.length !== numBlocks) fail(`${views.length} view recipes for ${numBlocks} blocks`);
-    if (method !== 'sequential' && method !== 'random-feature' && !(e2e && numBlocks === 1)) {
+    if (method !== 'sequential' && method !== 'random-feature' && !(method === 'end-to-end' && numBlocks === 1)) {
       fail(`per-block view recipes need steps that train one block (sequential, random-feature), not '${method}'`);
     }
   }
@@ -341,8 +351,12 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   if (!(Number.isInteger(data.batchSize) && data.batchSize >= 2)) fail(`data.batchSize ${data.batchSize} is not an integer >= 2 (batch norm needs two images)`);
   if (!(data.epochs > 0 && Number.isFinite(data.epochs))) fail(`data.epochs ${data.epochs} is not a finite number > 0`);
   if (data.steps !== undefined && !(Number.isInteger(data.steps) && data.steps >= 1)) fail(`data.steps ${data.steps} is not an integer >= 1`);
+  return data;
+}
 
-  const optimizer: OptimizerConfig = { ...PAPER_OPTIMIZER, ...config.optimizer };
+/** The optimiser section: `PAPER_OPTIMIZER` under the given settings, Adam's resolved when it is the kind. */
+function resolveOptimizer(given: Partial<OptimizerConfig> | undefined): OptimizerConfig {
+  const optimizer: OptimizerConfig = { ...PAPER_OPTIMIZER, ...given };
   const { kind, adam, ...numbers } = optimizer;
   for (const [k, v] of Object.entries(numbers)) {
     if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail(`optimizer.${k} ${v} is not a finite number >= 0`);
@@ -350,46 +364,63 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
   if (kind === 'adam') optimizer.adam = resolveAdam(adam ?? {});
   else if (adam !== undefined) fail("optimizer.adam is set, but optimizer.kind is not 'adam'");
   if (optimizer.finalLrFraction > 1) fail(`optimizer.finalLrFraction ${optimizer.finalLrFraction} is above 1`);
+  return optimizer;
+}
 
-  const checkpoint: CheckpointConfig = { everySteps: null, keep: 3, ...config.checkpoint };
+/** The checkpoint section: none by step count, the newest 3 kept. */
+function resolveCheckpoint(given: Partial<CheckpointConfig> | undefined): CheckpointConfig {
+  const checkpoint: CheckpointConfig = { everySteps: null, keep: 3, ...given };
   if (checkpoint.everySteps !== null && !(Number.isInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1)) {
     fail(`checkpoint.everySteps ${checkpoint.everySteps} is not null or an integer >= 1`);
   }
   if (!(Number.isInteger(checkpoint.keep) && checkpoint.keep >= 1)) fail(`checkpoint.keep ${checkpoint.keep} is not an integer >= 1`);
+  return checkpoint;
+}
 
+/**
+ * Difficulty routing and the backward pass. The rules the training step shares are `checkRouting` and
+ * `checkBackward`'s; what only a run has (its method, its batch size) is checked here.
+ */
+function resolveStep(
+  config: TrainConfig,
+  numBlocks: number,
+  trainBlocks: readonly number[],
+  loss: readonly BlockLossSpec[],
+  batchSize: number,
+): Pick<ResolvedTrainConfig, 'routing' | 'backward'> {
+  const method = config.method;
   const routing = config.routing ?? null;
   if (routing) {
-    checkRoutingScheme('resolveTrainConfig', routing);
+    checkRouting('resolveTrainConfig', routing, numBlocks, trainBlocks, loss);
     if (method !== 'simultaneous') fail(`difficulty routing needs every block training in every step (method 'simultaneous'), not '${method}'`);
-    if (numBlocks < 2) fail('difficulty routing needs at least two blocks');
-    if (trainBlocks.length !== numBlocks) fail(`difficulty routing trains every block, but trainBlocks is [${trainBlocks}]`);
-    loss.forEach((l, k) => {
-      if (l.kind !== 'barlow-twins') fail(`difficulty routing weights Barlow Twins losses; block ${k + 1} has '${l.kind}'`);
-    });
-    if (data.batchSize < 2 * numBlocks) fail(`difficulty routing splits the batch of ${data.batchSize} into ${numBlocks} groups of at least two; raise data.batchSize`);
+    if (batchSize < 2 * numBlocks) fail(`difficulty routing splits the batch of ${batchSize} into ${numBlocks} groups of at least two; raise data.batchSize`);
   }
-
   const backward = config.backward ?? 'joint';
-  if (backward !== 'joint' && backward !== 'per-block') fail(`backward must be 'joint' or 'per-block', got '${backward}'`);
-  if (backward === 'per-block') {
-    if (e2e) fail("backward 'per-block' needs stop-gradient between blocks; end-to-end trains one block");
-    if (routing) fail("backward 'per-block' cannot route by difficulty (routing reads the last block before the first block's loss)");
-  }
-
-  const seed = config.seed ?? 0;
-  if (!Number.isInteger(seed)) fail(`seed ${seed} is not an integer`);
+  checkBackward('resolveTrainConfig', backward, method !== 'end-to-end', routing ? difficultyRouting(routing).action : null);
   return {
-    method,
-    model,
-    loss,
-    optimizer,
-    data,
-    trainBlocks,
-    frozenMode,
-    init: init ? { ...init, blocks: [...init.blocks] } : null,
     ...(routing ? { routing: { ...routing } } : {}),
     ...(backward === 'per-block' ? { backward } : {}),
-    seed,
-    checkpoint,
   };
+}
+
+/**
+ * Fills in every default of `config` for a dataset and checks that the parts fit together (method and
+ * partition, losses and blocks, views and channels, schedule numbers), one section at a time. Resolving a
+ * resolved config gives it back unchanged.
+ */
+export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): ResolvedTrainConfig {
+  checkTrainConfigKeys(config, 'resolveTrainConfig');
+  const method = config.method;
+  if (!TRAIN_METHODS.includes(method)) fail(`unknown method '${method}'${suggestion(String(method), TRAIN_METHODS)} (one of ${TRAIN_METHODS.join(', ')})`);
+  const model = resolveModel(method, config.model ?? {}, dataset);
+  const numBlocks = model.partition.length;
+  const loss = resolveLoss(method, config.loss, numBlocks);
+  const { init, trainBlocks, frozenMode } = resolveBlocks(config, numBlocks);
+  const data = resolveData(method, config.data ?? {}, dataset, numBlocks);
+  const optimizer = resolveOptimizer(config.optimizer);
+  const checkpoint = resolveCheckpoint(config.checkpoint);
+  const step = resolveStep(config, numBlocks, trainBlocks, loss, data.batchSize);
+  const seed = config.seed ?? 0;
+  if (!Number.isInteger(seed)) fail(`seed ${seed} is not an integer`);
+  return { method, model, loss, optimizer, data, trainBlocks, frozenMode, init, ...step, seed, checkpoint };
 }

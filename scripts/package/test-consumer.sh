@@ -11,7 +11,7 @@ keep=0
 [ "${1:-}" = --keep ] && keep=1
 
 [ -f dist/lib/index.js ] || { echo "test-consumer: dist/lib is missing; run 'npm run build' first" >&2; exit 2; }
-tmp=$(mktemp -d /tmp/blockwise-consumer-XXXXXX)
+tmp=$(mktemp -d -t blockwise-consumer-XXXXXX)
 if [ "$keep" = 1 ]; then echo "test-consumer: keeping $tmp"; else trap 'rm -rf "$tmp"' EXIT; fi
 
 # dist/ is built already: --ignore-scripts skips `prepare` (tsc again).

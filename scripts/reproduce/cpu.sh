@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CPU-scale reproduction (issue 7) on a 2-core machine: two lanes side by side, one OpenMP thread each
+# The CPU-scale reproduction on a 2-core machine: two lanes side by side, one OpenMP thread each
 # (1.4x the images per second of one run on two threads). Figures share identical runs through --share-runs
 # (Fig. 7's end-to-end, sequential and simultaneous LSP runs are Fig. 4's; the noise ablation's sigma 0.25 run is
 # Fig. 4's simultaneous CbE run; Fig. 6's LSP / CbE+GSP / random-init runs come from Fig. 4 and the noise ablation).

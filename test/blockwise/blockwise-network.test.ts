@@ -6,11 +6,11 @@ import { BatchNorm } from '../../lib/nn/batch-norm';
 import { ReLU } from '../../lib/nn/relu';
 import { Rng } from '../../lib/nn/rng';
 import { ResNet } from '../../lib/nn/resnet';
-import { BlockwiseConfig, BlockwiseNetwork, StagedBackbone } from '../../lib/blockwise/blockwise-network';
+import { BlockwiseNetwork, StagedBackbone } from '../../lib/blockwise/blockwise-network';
 import { defaultPartition, validatePartition } from '../../lib/blockwise/partition';
 import { featureNoise } from '../../lib/blockwise/noise';
 import { GlobalSpatialPooling } from '../../lib/blockwise/gsp';
-import { assertClose, assertNoLeak } from '../helpers';
+import { assertClose, assertNoLeak, paperBlockwise } from '../helpers';
 
 const CHANNELS = [4, 6, 8, 10];
 
@@ -66,8 +66,8 @@ function headLoss(net: BlockwiseNetwork, x: tf.Tensor4D, k: number, mode: Mode =
 }
 
 describe('BlockwiseNetwork', () => {
-  it('returns one output per block: stem + layer1, layer2, layer3, layer4 by default', async () => {
-    const net = new BlockwiseNetwork(tinyBackbone(1), {}, 0);
+  it('returns one output per block: stem + layer1, layer2, layer3, layer4 with the default partition', async () => {
+    const net = new BlockwiseNetwork(tinyBackbone(1), paperBlockwise(), 0);
     assert.deepStrictEqual(net.blockStages, [[0], [1], [2], [3]]);
     assert.deepStrictEqual(net.blockChannels, CHANNELS);
     assert.strictEqual(net.stopGradient, true);
@@ -87,7 +87,7 @@ describe('BlockwiseNetwork', () => {
   });
 
   it('merges blocks 1 and 2 with the partition [[0, 1], [2], [3]]', async () => {
-    const net = new BlockwiseNetwork(tinyBackbone(1), { partition: [[0, 1], [2], [3]] }, 0);
+    const net = new BlockwiseNetwork(tinyBackbone(1), { ...paperBlockwise(), partition: [[0, 1], [2], [3]] }, 0);
     assert.deepStrictEqual(net.blockChannels, [6, 8, 10]);
     await assertNoLeak(() => {
       const x = images(2, 16, 2);
@@ -108,7 +108,7 @@ describe('BlockwiseNetwork', () => {
 
   it('in eval mode equals the plain backbone (stem, then every stage)', async () => {
     const backbone = tinyBackbone(3);
-    const net = new BlockwiseNetwork(backbone, { partition: [[0, 1], [2, 3]] }, 0);
+    const net = new BlockwiseNetwork(backbone, { ...paperBlockwise(), partition: [[0, 1], [2, 3]] }, 0);
     await assertNoLeak(() => {
       const x = images(2, 16, 4);
       const outs = net.forward(x, 'eval');
@@ -122,7 +122,7 @@ describe('BlockwiseNetwork', () => {
   it('adds noise to each block output in train mode, and the next block reads the noised tensor', async () => {
     const backbone = tinyBackbone(5);
     const noise = { sigma: 0.25, variant: 'element' as const };
-    const net = new BlockwiseNetwork(backbone, { noise }, 42);
+    const net = new BlockwiseNetwork(backbone, { ...paperBlockwise(), noise }, 42);
     await assertNoLeak(() => {
       const x = images(2, 16, 6);
       const outs = net.forward(x, 'train');
@@ -149,7 +149,7 @@ describe('BlockwiseNetwork', () => {
   });
 
   it('runs each block in its own mode with blockModes (e.g. a frozen, noise-free block 1)', async () => {
-    const net = new BlockwiseNetwork(tinyBackbone(7), {}, 1);
+    const net = new BlockwiseNetwork(tinyBackbone(7), paperBlockwise(), 1);
     await assertNoLeak(() => {
       const x = images(2, 16, 8);
       const outs = net.forward(x, 'train', { blocks: 2, blockModes: ['eval', 'train'] });
@@ -164,11 +164,33 @@ describe('BlockwiseNetwork', () => {
     net.dispose();
   });
 
+  it('with from: f runs blocks f .. on block f\'s input, as the whole run does them (noise drawn in the same order)', async () => {
+    const whole = new BlockwiseNetwork(tinyBackbone(13), paperBlockwise(), 5);
+    const split = new BlockwiseNetwork(tinyBackbone(13), paperBlockwise(), 5);
+    await assertNoLeak(() => {
+      const x = images(2, 16, 9);
+      const all = whole.forward(x, 'train', { blockModes: ['eval', 'train', 'train', 'train'] });
+      const [first] = split.forward(x, 'eval', { blocks: 1 });
+      const rest = split.forward(first, 'train', { from: 1 });
+      assert.strictEqual(rest.length, 3);
+      rest.forEach((r, i) => assert.deepStrictEqual(r.dataSync(), all[i + 1].dataSync(), `block ${i + 2}`));
+      const middle = split.forward(first, 'eval', { from: 1, blocks: 3 });
+      assert.deepStrictEqual(middle.map((m) => m.shape), [all[1].shape, all[2].shape]);
+      tf.dispose([x, first, ...all, ...rest, ...middle]);
+    });
+    const x = images(1, 16, 9);
+    assert.throws(() => split.forward(x, 'train', { from: 2, blocks: 2 }), /from must be an integer in 0..1 \(below blocks\), got 2/);
+    assert.throws(() => split.forward(x, 'train', { from: 1, blockModes: ['eval'] }), /1 blockModes given for 3 blocks/);
+    x.dispose();
+    whole.dispose();
+    split.dispose();
+  });
+
   for (const k of [0, 1, 2, 3]) {
     it(`a loss on block ${k + 1}'s head trains block ${k + 1} only (stop-gradient); end-to-end it reaches every block below`, async () => {
       const blockOf = (net: BlockwiseNetwork) => new Map(net.blocks.flatMap((b, i) => b.parameters().map((p) => [p.name, i] as const)));
       for (const stopGradient of [true, false]) {
-        const net = new BlockwiseNetwork(tinyBackbone(9), { stopGradient } as BlockwiseConfig, 3);
+        const net = new BlockwiseNetwork(tinyBackbone(9), { ...paperBlockwise(), stopGradient }, 3);
         const block = blockOf(net);
         await assertNoLeak(() => {
           const x = images(2, 16, 10);
@@ -186,7 +208,7 @@ describe('BlockwiseNetwork', () => {
   }
 
   it('a training step (forward, gradients, disposal) leaks no tensors', async () => {
-    const net = new BlockwiseNetwork(tinyBackbone(11), {}, 4);
+    const net = new BlockwiseNetwork(tinyBackbone(11), paperBlockwise(), 4);
     const x = images(2, 16, 12);
     net.forward(x, 'train').forEach((t) => t.dispose());
     await assertNoLeak(() => {
@@ -213,9 +235,9 @@ describe('BlockwiseNetwork', () => {
     ];
     for (const [p, re] of bad) assert.throws(() => validatePartition(p, 4), re);
     const backbone = tinyBackbone(0);
-    assert.throws(() => new BlockwiseNetwork({ ...backbone, stageChannels: [4, 6] }, {}, 0), /4 stages but 2 stageChannels/);
-    assert.throws(() => new BlockwiseNetwork(backbone, { partition: [[0], [1, 3]] }, 0), /Partition/);
-    assert.throws(() => new BlockwiseNetwork(backbone, { noise: { sigma: -0.1 } }, 0), /sigma/);
+    assert.throws(() => new BlockwiseNetwork({ ...backbone, stageChannels: [4, 6] }, paperBlockwise(), 0), /4 stages but 2 stageChannels/);
+    assert.throws(() => new BlockwiseNetwork(backbone, { ...paperBlockwise(), partition: [[0], [1, 3]] }, 0), /Partition/);
+    assert.throws(() => new BlockwiseNetwork(backbone, { ...paperBlockwise(), noise: { sigma: -0.1 } }, 0), /sigma/);
     for (const l of [backbone.stem, ...backbone.stages] as Layer[]) l.dispose();
   });
 
@@ -224,7 +246,7 @@ describe('BlockwiseNetwork', () => {
       { block: 'bottleneck', blocksPerStage: [1, 1, 1, 1], widths: [2, 4, 4, 8], stem: 'cifar', stemWidth: 4, numClasses: null, zeroInitResidual: false },
       5,
     );
-    const net = new BlockwiseNetwork(resnet, {}, 6);
+    const net = new BlockwiseNetwork(resnet, paperBlockwise(), 6);
     assert.deepStrictEqual(net.blockChannels, [8, 16, 16, 32]);
     assert.deepStrictEqual(names(net.parameters()).sort(), names(resnet.parameters()).sort());
     assert.ok(names(net.blocks[0].parameters()).includes('conv1.weight'));

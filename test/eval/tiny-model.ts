@@ -3,6 +3,7 @@ import { InMemoryImageDataset } from '../../lib/data/dataset';
 import { ResNet } from '../../lib/nn/resnet';
 import { Rng } from '../../lib/nn/rng';
 import { BlockwiseSslModel } from '../../lib/train/blockwise-ssl-model';
+import { paperBlockwise } from '../helpers';
 
 /**
  * A tiny CIFAR-stem BasicBlock ResNet (4 stages, widths 4/6/8/8) cut into 4 blocks, with 12-wide CbE heads and
@@ -14,7 +15,7 @@ export function tinyModel(seed = 1): BlockwiseSslModel {
     { block: 'basic', blocksPerStage: [1, 1, 1, 1], widths: [4, 6, 8, 8], stem: 'cifar', stemWidth: 4, numClasses: null },
     seed,
   );
-  const model = new BlockwiseSslModel(backbone, { head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16] }, seed + 1);
+  const model = new BlockwiseSslModel(backbone, { ...paperBlockwise(), head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16] }, seed + 1);
   const x = tf.tensor4d(new Rng(seed + 2).uniforms(6 * 8 * 8 * 3), [6, 8, 8, 3]);
   tf.dispose(model.forward(x, 'train'));
   x.dispose();

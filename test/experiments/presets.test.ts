@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { HeadSpec } from '../../lib/blockwise/create-head';
 import { DatasetSource, FIGURE_IDS, preset, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
-import { BlockLossSpec } from '../../lib/train/block-loss';
+import { BlockLossSpec } from '../../lib/losses/block-loss';
 import { DatasetInfo, RESNET50_BACKBONE, resolveTrainConfig } from '../../lib/train/train-config';
 
 /** What resolving needs to know of a preset's dataset, without loading it. */

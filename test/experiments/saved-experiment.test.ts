@@ -110,6 +110,14 @@ describe('experiments/collectExperiment + loadExperiment (smoke presets on Fashi
     assert.deepStrictEqual(filesUnder(dest), ['preset.json', 'results.csv', ...runDirs.flatMap((d) => runFiles.map((f) => path.join(d, f)))].sort());
     assert.deepStrictEqual(collected.runs, runDirs.map((run) => ({ run, state: 'completed' })));
     assert.strictEqual(collected.files.length, 2 + runDirs.length * runFiles.length);
+    for (const d of runDirs) {
+      const status = JSON.parse(fs.readFileSync(path.join(dest, d, 'status.json'), 'utf8'));
+      assert.match(status.lastCheckpoint, /^checkpoints\/step-\d+\.ckpt$/, 'the saved status names its checkpoint relative to the run folder');
+      const original = JSON.parse(fs.readFileSync(path.join(outDir, d, 'status.json'), 'utf8'));
+      assert.deepStrictEqual(status, { ...original, lastCheckpoint: path.relative(path.join(outDir, d), original.lastCheckpoint) });
+      assert.deepStrictEqual(fs.readFileSync(path.join(dest, d, 'config.json')), fs.readFileSync(path.join(outDir, d, 'config.json')));
+    }
+    for (const f of filesUnder(dest)) assert.ok(!fs.readFileSync(path.join(dest, f), 'utf8').includes(outDir), `${f} names no path of the source folder`);
 
     const loaded = loadExperiment(dest);
     const { preset: savedPreset, ...savedSummary } = loaded;

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { barlowTwinsTerms, weightedBarlowTwinsTerms } from '../../lib/losses';
+import { barlowTwinsTerms } from '../../lib/losses';
 import { Rng } from '../../lib/nn/rng';
 import { assertClose, assertNoLeak } from '../helpers';
 
@@ -17,7 +17,7 @@ function termsOf(t: { loss: tf.Scalar; invariance: tf.Scalar; redundancy: tf.Sca
   return v;
 }
 
-describe('losses/weightedBarlowTwinsTerms', () => {
+describe('losses/barlowTwinsTerms with example weights', () => {
   const options = { lambda: 0.02, invarianceTarget: 0.9 };
 
   it('equal weights give the Barlow Twins terms (any scale of the weights)', async () => {
@@ -26,10 +26,10 @@ describe('losses/weightedBarlowTwinsTerms', () => {
       const plain = termsOf(barlowTwinsTerms(z1, z2, options));
       for (const c of [1, 0.25, 7]) {
         const w = tf.fill([12], c) as tf.Tensor1D;
-        assertClose(termsOf(weightedBarlowTwinsTerms(z1, z2, w, options)), plain, { rtol: 1e-5, what: `weights ${c}` });
+        assertClose(termsOf(barlowTwinsTerms(z1, z2, options, w)), plain, { rtol: 1e-5, what: `weights ${c}` });
         w.dispose();
       }
-    }, 'weightedBarlowTwinsTerms');
+    }, 'barlowTwinsTerms with weights');
     tf.dispose([z1, z2]);
   });
 
@@ -39,9 +39,9 @@ describe('losses/weightedBarlowTwinsTerms', () => {
     const w = tf.tensor1d([...Array(10).keys()].map((i) => (keep.includes(i) ? 1 : 0)));
     const idx = tf.tensor1d(keep, 'int32');
     const [s1, s2] = [tf.gather(z1, idx), tf.gather(z2, idx)] as tf.Tensor2D[];
-    assertClose(termsOf(weightedBarlowTwinsTerms(z1, z2, w, options)), termsOf(barlowTwinsTerms(s1, s2, options)), { rtol: 1e-5, what: 'subset terms' });
+    assertClose(termsOf(barlowTwinsTerms(z1, z2, options, w)), termsOf(barlowTwinsTerms(s1, s2, options)), { rtol: 1e-5, what: 'subset terms' });
 
-    const [g1, g2] = tf.grads((a: tf.Tensor, b: tf.Tensor) => weightedBarlowTwinsTerms(a as tf.Tensor2D, b as tf.Tensor2D, w, options).loss)([z1, z2]);
+    const [g1, g2] = tf.grads((a: tf.Tensor, b: tf.Tensor) => barlowTwinsTerms(a as tf.Tensor2D, b as tf.Tensor2D, options, w).loss)([z1, z2]);
     const [h1, h2] = tf.grads((a: tf.Tensor, b: tf.Tensor) => barlowTwinsTerms(a as tf.Tensor2D, b as tf.Tensor2D, options).loss)([s1, s2]);
     const full1 = g1.arraySync() as number[][];
     const sub1 = h1.arraySync() as number[][];
@@ -57,7 +57,7 @@ describe('losses/weightedBarlowTwinsTerms', () => {
     const rows = [0, 1, 1, 2, 3, 3, 3, 4, 5];
     const idx = tf.tensor1d(rows, 'int32');
     const [r1, r2] = [tf.gather(z1, idx), tf.gather(z2, idx)] as tf.Tensor2D[];
-    assertClose(termsOf(weightedBarlowTwinsTerms(z1, z2, w, options)), termsOf(barlowTwinsTerms(r1, r2, options)), { rtol: 1e-5, what: 'repeated rows' });
+    assertClose(termsOf(barlowTwinsTerms(z1, z2, options, w)), termsOf(barlowTwinsTerms(r1, r2, options)), { rtol: 1e-5, what: 'repeated rows' });
     tf.dispose([z1, z2, w, idx, r1, r2]);
   });
 
@@ -71,7 +71,7 @@ describe('losses/weightedBarlowTwinsTerms', () => {
     ];
     for (const [values, message] of cases) {
       const w = tf.tensor1d(values);
-      assert.throws(() => weightedBarlowTwinsTerms(z1, z2, w), message);
+      assert.throws(() => barlowTwinsTerms(z1, z2, {}, w), message);
       w.dispose();
     }
     tf.dispose([z1, z2]);

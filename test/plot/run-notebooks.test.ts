@@ -49,7 +49,7 @@ describe('scripts/notebooks/run-notebooks', function () {
       broken: notebook(['const answer: number = 42;', "// the failing cell\nthrow new Error('broken on purpose ' + answer);", "console.log('never runs');"]),
       missing: notebook(["console.log('no figure here');"], ['promised figure']),
       good: notebook(
-        ["import { barFigure, display } from 'blockwise-ssl/dist/lib/plot';\nawait display(barFigure(['a'], [{ name: 's', values: [1] }], { title: 'bars' }));"],
+        ["import { barFigure, display } from 'blockwise-ssl';\nawait display(barFigure(['a'], [{ name: 's', values: [1] }], { title: 'bars' }));"],
         ['bars'],
       ),
     };
@@ -89,7 +89,7 @@ describe('scripts/notebooks/run-notebooks', function () {
       fs.writeFileSync(path.join(results, 'cpu', figure, 'preset.json'), JSON.stringify({ scale }));
       fs.writeFileSync(path.join(results, 'cpu', figure, 'results.csv'), '');
     }
-    const show = (title: string) => `import { barFigure, display } from 'blockwise-ssl/dist/lib/plot';\nawait display(barFigure(['a'], [{ name: 's', values: [1] }], { title: '${title}' }));`;
+    const show = (title: string) => `import { barFigure, display } from 'blockwise-ssl';\nawait display(barFigure(['a'], [{ name: 's', values: [1] }], { title: '${title}' }));`;
     const files = {
       saved: notebook(["if (process.env.BLOCKWISE_RETRAIN !== undefined) throw new Error('BLOCKWISE_RETRAIN reached the kernel');", show('one'), show('two')], ['one', 'two'], 'fig4'),
       smokeSaved: notebook([show('three')], ['three'], 'fig5'),

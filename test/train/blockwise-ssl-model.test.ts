@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ResNet } from '../../lib/nn/resnet';
 import { Rng } from '../../lib/nn/rng';
 import { BlockwiseSslModel } from '../../lib/train/blockwise-ssl-model';
-import { assertNoLeak } from '../helpers';
+import { assertNoLeak, paperBlockwise } from '../helpers';
 import { TINY_BACKBONE } from './tiny-run';
 
 function tinyModel(): BlockwiseSslModel {
-  return new BlockwiseSslModel(new ResNet(TINY_BACKBONE, 3), { head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16] }, 4);
+  return new BlockwiseSslModel(new ResNet(TINY_BACKBONE, 3), { ...paperBlockwise(), head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16] }, 4);
 }
 
 function images(seed: number): tf.Tensor4D {

@@ -5,9 +5,9 @@ import { Rng } from '../../lib/nn/rng';
 import { Lars } from '../../lib/optim/lars';
 import { BlockwiseSslModel, BlockwiseSslConfig } from '../../lib/train/blockwise-ssl-model';
 import { sslTrainStep, SslStepConfig } from '../../lib/train/ssl-step';
-import { exampleDifficulty, routeByDifficulty } from '../../lib/train/difficulty-routing';
+import { difficultyRouting, exampleDifficulty, routeByDifficulty, RoutingScheme } from '../../lib/train/difficulty-routing';
 import { barlowTwinsLoss } from '../../lib/losses';
-import { assertClose } from '../helpers';
+import { assertClose, paperBlockwise } from '../helpers';
 
 /** A tiny CIFAR-stem BasicBlock ResNet (4 stages) with small CbE heads and projectors. */
 function tinyModel(overrides: Partial<BlockwiseSslConfig> = {}, seed = 1): BlockwiseSslModel {
@@ -17,7 +17,7 @@ function tinyModel(overrides: Partial<BlockwiseSslConfig> = {}, seed = 1): Block
   );
   return new BlockwiseSslModel(
     backbone,
-    { head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16], noise: { sigma: 0.25, variant: 'element' }, ...overrides },
+    { ...paperBlockwise(), head: { kind: 'cbe', outChannels: 12 }, projector: [16, 16], ...overrides },
     seed + 1,
   );
 }
@@ -144,7 +144,7 @@ describe('sslTrainStep', () => {
       twin.dispose();
       const model = tinyModel(quiet);
       const opt = new Lars(model.parameters());
-      const cfg: SslStepConfig = { loss: barlow, lossBlocks: [0, 1, 2, 3], routing: { kind: 'train-all-below' } };
+      const cfg: SslStepConfig = { loss: barlow, lossBlocks: [0, 1, 2, 3], weighting: difficultyRouting({ kind: 'train-all-below' }) };
       const { blockLosses } = sslTrainStep(model, v, cfg, opt, 0.1);
       assertClose([blockLosses[0], blockLosses[2], blockLosses[3]], expected, { rtol: 1e-4, what: 'block losses 1, 3, 4' });
       const before = tf.memory().numTensors;
@@ -157,10 +157,10 @@ describe('sslTrainStep', () => {
 
     it('weighted routing with other weight 1 is plain simultaneous training', () => {
       const v = views(10);
-      const losses = (routing?: SslStepConfig['routing']) => {
+      const losses = (routing?: RoutingScheme) => {
         const model = tinyModel(quiet);
         const opt = new Lars(model.parameters());
-        const out = sslTrainStep(model, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], ...(routing ? { routing } : {}) }, opt, 0.1).blockLosses;
+        const out = sslTrainStep(model, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], ...(routing ? { weighting: difficultyRouting(routing) } : {}) }, opt, 0.1).blockLosses;
         opt.dispose();
         model.dispose();
         return out;
@@ -173,9 +173,9 @@ describe('sslTrainStep', () => {
       const model = tinyModel();
       const opt = new Lars(model.parameters());
       const v = views(11);
-      const routing = { kind: 'train-all-below' } as const;
-      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [1, 2, 3], frozenBlocks: [0], routing }, opt, 0.1), /difficulty routing needs every block trained/);
-      assert.throws(() => sslTrainStep(model, v, { loss: { kind: 'vicreg' }, lossBlocks: [0, 1, 2, 3], routing }, opt, 0.1), /block 1 has 'vicreg'/);
+      const weighting = difficultyRouting({ kind: 'train-all-below' });
+      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [1, 2, 3], frozenBlocks: [0], weighting }, opt, 0.1), /difficulty routing needs every block trained/);
+      assert.throws(() => sslTrainStep(model, v, { loss: { kind: 'vicreg' }, lossBlocks: [0, 1, 2, 3], weighting }, opt, 0.1), /block 1 has 'vicreg'/);
       tf.dispose(v);
       opt.dispose();
       model.dispose();
@@ -234,11 +234,11 @@ describe('sslTrainStep', () => {
       const opt = new Lars(e2e.parameters());
       assert.throws(() => sslTrainStep(e2e, v, { loss: barlow, lossBlocks: [3], backward: 'per-block' }, opt, 0.1), /needs stop-gradient between blocks/);
       assert.throws(
-        () => sslTrainStep(e2e, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block', routing: { kind: 'train-all-below' } }, opt, 0.1),
+        () => sslTrainStep(e2e, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block', weighting: difficultyRouting({ kind: 'train-all-below' }) }, opt, 0.1),
         /needs stop-gradient|cannot route by difficulty/,
       );
       const model = tinyModel();
-      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block', routing: { kind: 'train-all-below' } }, opt, 0.1), /cannot route by difficulty/);
+      assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [0, 1, 2, 3], backward: 'per-block', weighting: difficultyRouting({ kind: 'train-all-below' }) }, opt, 0.1), /cannot route by difficulty/);
       assert.throws(() => sslTrainStep(model, v, { loss: barlow, lossBlocks: [3], backward: 'per-block' }, opt, 0.1), /block 1 is trained but has no loss/);
       tf.dispose(v);
       opt.dispose();

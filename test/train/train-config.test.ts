@@ -86,7 +86,7 @@ describe('resolveTrainConfig', () => {
       [{ ...tinyConfig('sequential'), routing: { kind: 'train-all-below' } }, /difficulty routing needs every block training in every step \(method 'simultaneous'\), not 'sequential'/],
       [{ ...tinyConfig('simultaneous'), routing: { kind: 'weighted', otherWeight: -0.5 } }, /routing.otherWeight must be a number in \[0, 1\], got -0.5/],
       [{ ...tinyConfig('simultaneous'), loss: { kind: 'vicreg' }, routing: { kind: 'train-all-below' } }, /weights Barlow Twins losses; block 1 has 'vicreg'/],
-      [{ ...tinyConfig('simultaneous'), trainBlocks: [1, 2, 3], routing: { kind: 'train-all-below' } }, /trains every block, but trainBlocks is \[1,2,3\]/],
+      [{ ...tinyConfig('simultaneous'), trainBlocks: [1, 2, 3], routing: { kind: 'train-all-below' } }, /difficulty routing needs every block trained, but it trains blocks \[1,2,3\]/],
       [{ ...tinyConfig('simultaneous'), data: { batchSize: 6 }, routing: { kind: 'train-all-below' } }, /splits the batch of 6 into 4 groups of at least two/],
       [{ ...tinyConfig('end-to-end'), backward: 'per-block' }, /backward 'per-block' needs stop-gradient between blocks/],
       [{ ...tinyConfig('simultaneous'), backward: 'per-block', routing: { kind: 'train-all-below' } }, /backward 'per-block' cannot route by difficulty/],
