@@ -3,7 +3,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
 import { generatedCifar10 } from '../../lib/data/cifar10';
+import { cropResize } from '../../lib/data/augmentations/crop-resize';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '../../lib/data/augmentations/color-adjust';
+import { grayscale } from '../../lib/data/augmentations/grayscale';
 import { preset } from '../../lib/experiments/presets';
 import { exportTwinData } from '../../scripts/twin/export-data';
 
@@ -43,6 +47,60 @@ describe('scripts/twin (the PyTorch twin of a run)', function () {
   });
   after(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("makes the views' crops, flips and colour adjustments as ours, to float32 rounding", function () {
+    const n = 6;
+    const values = Float32Array.from({ length: n * 32 * 32 * 3 }, (_, i) => ((i * 7919) % 1000) / 999);
+    const boxes = [
+      { i: 0, j: 0, h: 32, w: 32 },
+      { i: 3, j: 5, h: 9, w: 11 },
+      { i: 10, j: 2, h: 20, w: 14 },
+      { i: 0, j: 16, h: 16, w: 16 },
+      { i: 7, j: 7, h: 12, w: 25 },
+      { i: 1, j: 0, h: 31, w: 9 },
+    ];
+    const f = [0.7, 1.3, 0.9, 1.1, 0.6, 1.4];
+    const turns = [-0.1, 0.05, 0, 0.099, -0.07, 0.03];
+    const ours = tf.tidy(() => {
+      const x = tf.tensor4d(values, [n, 32, 32, 3]);
+      const read = (t: tf.Tensor) => Array.from(t.dataSync());
+      return {
+        crop: read(cropResize(x, boxes, [16, 16])),
+        brightness: read(adjustBrightness(x, f)),
+        contrast: read(adjustContrast(x, f)),
+        saturation: read(adjustSaturation(x, f)),
+        hue: read(adjustHue(x, turns)),
+        gray: read(grayscale(x)),
+      };
+    });
+    const file = path.join(dir, 'ops.json');
+    fs.writeFileSync(file, JSON.stringify({ x: Array.from(values), boxes, f, turns, ...ours }));
+    const check = `
+import json, sys, torch
+sys.path.insert(0, ${JSON.stringify(path.dirname(TWIN))})
+import twin
+d = json.load(open(${JSON.stringify(file)}))
+n = len(d['boxes'])
+nchw = lambda k, s: torch.tensor(d[k]).view(n, s, s, 3).permute(0, 3, 1, 2)
+x = nchw('x', 32)
+box = lambda k: torch.tensor([float(b[k]) for b in d['boxes']])
+f, turns = torch.tensor(d['f']), torch.tensor(d['turns'])
+diffs = {
+    'crop': twin.crop_resize(x, box('i'), box('j'), box('h'), box('w'), 16) - nchw('crop', 16),
+    'flip': twin.crop_resize(x, box('i'), box('j'), box('h'), box('w'), 16, torch.ones(n, dtype=torch.bool)) - nchw('crop', 16).flip(3),
+    'brightness': twin.color_op(0, x, f) - nchw('brightness', 32),
+    'contrast': twin.color_op(1, x, f) - nchw('contrast', 32),
+    'saturation': twin.color_op(2, x, f) - nchw('saturation', 32),
+    'hue': twin.color_op(3, x, turns) - nchw('hue', 32),
+    'gray': twin.gray(x).expand(-1, 3, -1, -1) - nchw('gray', 32),
+}
+print(json.dumps({k: v.abs().max().item() for k, v in diffs.items()}))
+`;
+    const r = python(['-c', check]);
+    assert.strictEqual(r.status, 0, r.out);
+    const diffs = JSON.parse(r.out.trim().split('\n').pop()!) as Record<string, number>;
+    for (const [op, d] of Object.entries(diffs)) assert.ok(d < 1e-5, `${op}: the twin differs from ours by ${d}`);
   });
 
   it('exports the split, trains both Fig. 4 runs for 2 steps, probes them and gathers summary.csv with our rows', async function () {
