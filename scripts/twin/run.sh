@@ -7,7 +7,7 @@
 # Environment: TWIN_EPOCHS (1), TWIN_WARMUP (0.05: the preset's one warm-up epoch of twenty, scaled to the run),
 # TWIN_SEEDS (0,1,2), TWIN_RUNS (end-to-end,simultaneous-cbe-noise), TWIN_OURS (runs/twin-ours), TWIN_TORCH
 # (runs/twin-torch), TWIN_RESULTS (results/pytorch-twin). Finished twin runs (their summary.csv) are skipped; the
-# CLI continues its own folder.
+# CLI continues its own folder. The summary step also saves our runs' summaries (no checkpoints) into $TWIN_RESULTS/ours.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 side=${1:-all}
@@ -37,5 +37,6 @@ if [[ $side == torch || $side == all ]]; then
   done
 fi
 if [[ $side == summary || $side == all ]]; then
+  node -e 'require("./dist/lib/experiments/collect-experiment").collectExperiment(process.argv[1], process.argv[2])' "$ours" "$results/ours"
   /usr/bin/python3 scripts/twin/summarize.py --ours "$ours/results.csv" --torch "$torch_dir" --runs "$runs" --seeds "$seeds" --out "$results"
 fi
