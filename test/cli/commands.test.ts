@@ -118,6 +118,8 @@ describe('cli/commands', () => {
     assert.deepStrictEqual(await probeEpochsOf('--epochs', '12'), [['end-to-end', [5, 10]], ['sequential-lsp', [5, 10]]]);
     assert.deepStrictEqual(await probeEpochsOf('--epochs', '1', '--warmup-epochs', '0.05'), [['end-to-end', undefined], ['sequential-lsp', undefined]]);
     assert.deepStrictEqual(await probeEpochsOf('--steps', '700'), [['end-to-end', undefined], ['sequential-lsp', undefined]]);
+    // LARS with trust coefficient 0.02 (the paper's 0.001 under-trains 7,020 steps of 128), the paper's otherwise.
+    assert.ok(long.runs.every((x: { config: { optimizer?: { eta?: number; baseLr?: number } } }) => x.config.optimizer?.eta === 0.02 && x.config.optimizer?.baseLr === 0.2));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');
     for (const f of ['fig4', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
   });
