@@ -26,7 +26,8 @@ if [[ $side == ours || $side == all ]]; then
     --epochs "$epochs" --warmup-epochs "$warmup" --out "$ours"
 fi
 if [[ $side == torch || $side == all ]]; then
-  [[ -f $data/meta.json ]] || node dist/scripts/twin/export-data.js --runs "$runs" --out "$data"
+  # Exported afresh every time (seconds), so the twin reads the preset as the CLI resolves it now.
+  node dist/scripts/twin/export-data.js --runs "$runs" --out "$data"
   for run in ${runs//,/ }; do
     for seed in ${seeds//,/ }; do
       out=$torch_dir/$run/seed-$seed
