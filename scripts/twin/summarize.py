@@ -5,7 +5,7 @@ into --out, each file atomically:
 - summary.csv: impl,run,seed,block,features,top1 (impl 'ours' or 'pytorch'; top1 a fraction);
 - table.md: per run, block and features the mean +- sample std over seeds on each side, the difference (ours minus
   PyTorch, points), its standard error sqrt(s_ours^2 / n_ours + s_torch^2 / n_torch) and whether |difference| <= 2 SE;
-- torch/<run>/seed-<s>/: the twin's summary.csv, training.csv and run.json.
+- torch/<run>/seed-<s>/: the twin's summary.csv, losses.csv and run.json (losses.csv, not training.csv: that name is our run summaries' format).
 A run and seed missing on either side is an error naming it.
 
 Usage: /usr/bin/python3 scripts/twin/summarize.py --ours runs/twin-ours/results.csv --torch runs/twin-torch
@@ -58,7 +58,7 @@ def main():
                 rows += [{**r, 'seed': int(r['seed']), 'block': int(r['block']), 'top1': float(r['top1'])} for r in csv.DictReader(f)]
             dest = os.path.join(a.out, 'torch', run, f'seed-{seed}')
             os.makedirs(dest, exist_ok=True)
-            for name in ('summary.csv', 'training.csv', 'run.json'):
+            for name in ('summary.csv', 'losses.csv', 'run.json'):
                 shutil.copyfile(os.path.join(folder, name), os.path.join(dest, name))
     rows.sort(key=lambda r: (r['impl'] != 'ours', runs.index(r['run']), r['features'], r['block'], r['seed']))
     write_atomic(os.path.join(a.out, 'summary.csv'), 'impl,run,seed,block,features,top1\n' +

@@ -37,7 +37,7 @@ images themselves are ours (the export), so the split and the JPEG decoding are 
 
 Usage: /usr/bin/python3 scripts/twin/twin.py --data runs/twin-data/fig4-cifar10-long --run end-to-end --seed 0
        --epochs 1 --warmup-epochs 0.05 --threads 1 --out runs/twin-torch/end-to-end/seed-0
-Writes into --out: summary.csv (impl,run,seed,block,features,top1), training.csv (step, lr, per-block losses every
+Writes into --out: summary.csv (impl,run,seed,block,features,top1), losses.csv (step, lr, per-block losses every
 --log-every steps), run.json (the arguments, the config used, seconds).
 """
 import argparse
@@ -576,7 +576,7 @@ def main():
     header = 'impl,run,seed,block,features,top1\n'
     write_atomic(os.path.join(a.out, 'summary.csv'), header + ''.join(f"{r['impl']},{r['run']},{r['seed']},{r['block']},{r['features']},{r['top1']:.6f}\n" for r in rows))
     cols = ['step', 'lr'] + [f'loss_b{b + 1}' for b in loss_blocks]
-    write_atomic(os.path.join(a.out, 'training.csv'), ','.join(cols) + '\n' + ''.join(','.join(f'{v:.6g}' for v in r) + '\n' for r in log))
+    write_atomic(os.path.join(a.out, 'losses.csv'), ','.join(cols) + '\n' + ''.join(','.join(f'{v:.6g}' for v in r) + '\n' for r in log))
     write_atomic(os.path.join(a.out, 'run.json'), json.dumps({'args': vars(a), 'argv': sys.argv, 'steps': total, 'warmupSteps': warmup, 'stepsPerEpoch': per_epoch,
                                                             'config': cfg, 'probe': probe, 'trainSeconds': train_seconds,
                                                             'seconds': time.time() - t0, 'torch': torch.__version__}, indent=2) + '\n')

@@ -132,7 +132,7 @@ print(json.dumps({k: v.abs().max().item() for k, v in diffs.items()}))
         // 20 held-out images: a multiple of 1/20 in [0, 1].
         assert.ok(top1 >= 0 && top1 <= 1 && Math.abs(top1 * 20 - Math.round(top1 * 20)) < 1e-4, `top1 ${x.top1}`);
       }
-      const training = csvRows(path.join(out, 'training.csv'));
+      const training = csvRows(path.join(out, 'losses.csv'));
       assert.deepStrictEqual(training.map((x) => Number(x.step)), [0, 1]);
       // Step 0 is the warm-up-free schedule's peak, 0.2 x 16 / 256; Barlow Twins losses of 256-d embeddings are large and finite.
       assert.ok(Math.abs(Number(training[0].lr) - 0.0125) < 1e-9, `lr ${training[0].lr}`);
@@ -165,6 +165,6 @@ print(json.dumps({k: v.abs().max().item() for k, v in diffs.items()}))
     assert.ok(summary.filter((x) => x.impl === 'ours').every((x) => Number(x.top1) === 0.5));
     const table = fs.readFileSync(path.join(results, 'table.md'), 'utf8').trim().split('\n');
     assert.strictEqual(table.length, 2 + 13);
-    assert.ok(fs.existsSync(path.join(results, 'torch', 'end-to-end', 'seed-0', 'training.csv')));
+    assert.ok(fs.existsSync(path.join(results, 'torch', 'end-to-end', 'seed-0', 'losses.csv')));
   });
 });
