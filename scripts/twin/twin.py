@@ -170,6 +170,8 @@ def make_view(x, recipe, g):
     if recipe['blur']['p'] != 0:
         fail(f"views: gaussian blur (p {recipe['blur']['p']}) is not implemented in the twin")
     crop = recipe['crop']
+    if crop.get('interpolation', 'bilinear') != 'bilinear':
+        fail(f"views: crop interpolation '{crop['interpolation']}' is not implemented in the twin (bilinear only)")
     size = crop['size']
     if not isinstance(size, int):
         fail(f'views: crop size {size} is not a square side')
