@@ -109,6 +109,15 @@ describe('cli/commands', () => {
     // A sequential run trains each of its 4 blocks for the 20 epochs (footnote 5): 80 epochs, 81 checkpoints with its end.
     assert.ok(long.runs.every((x: { config: { method: string; data: { epochs: number; views: { view1: { crop: { size: number } } } }; checkpoint: { keep: number } } }) =>
       x.config.data.epochs === (x.config.method === 'sequential' ? 80 : 20) && x.config.data.views.view1.crop.size === 16 && x.config.checkpoint.keep >= 81));
+    // A shorter schedule keeps only the probe epochs inside it (a run of 1 epoch has none left to probe at 5, 10, ...).
+    const probeEpochsOf = async (...extra: string[]) =>
+      JSON.parse((await cli('reproduce', 'fig4', '--scale', 'cifar10-long', '--runs', 'end-to-end,sequential-lsp', ...extra, '--show')).stdout).runs.map(
+        (x: { label: string; probeEpochs?: number[] }) => [x.label, x.probeEpochs],
+      );
+    assert.deepStrictEqual(await probeEpochsOf(), [['end-to-end', [5, 10, 15, 20]], ['sequential-lsp', [5, 10, 15, 20]]]);
+    assert.deepStrictEqual(await probeEpochsOf('--epochs', '12'), [['end-to-end', [5, 10]], ['sequential-lsp', [5, 10]]]);
+    assert.deepStrictEqual(await probeEpochsOf('--epochs', '1', '--warmup-epochs', '0.05'), [['end-to-end', undefined], ['sequential-lsp', undefined]]);
+    assert.deepStrictEqual(await probeEpochsOf('--steps', '700'), [['end-to-end', undefined], ['sequential-lsp', undefined]]);
     // LARS with trust coefficient 0.02 (the paper's 0.001 under-trains 7,020 steps of 128), the paper's otherwise.
     assert.ok(long.runs.every((x: { config: { optimizer?: { eta?: number; baseLr?: number } } }) => x.config.optimizer?.eta === 0.02 && x.config.optimizer?.baseLr === 0.2));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');

@@ -6,7 +6,7 @@ import { isFigureId, preset } from '../../experiments/presets';
 import { withOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
 import { checkRunDirPath } from '../../train/run-folder';
-import { CommandSpec, commandHelp, parseCommand, suggestion, UsageError } from '../args';
+import { CommandSpec, commandHelp, OptionValue, parseCommand, suggestion, UsageError } from '../args';
 import { BACKEND_OPTION, CliIo, EXIT_INTERRUPTED, experimentTables, probeReporter, startBackend, withInterrupt } from '../common';
 import { SCALE_OPTION } from '../probe-options';
 import { formatDuration, ProgressBar } from '../progress';
@@ -130,7 +130,7 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     p = withOverrides(p, { seeds });
   }
   if (o.runs !== undefined) p = { ...p, runs: selectRuns(p.runs, o.runs as string[]) };
-  p = { ...p, runs: p.runs.map((r) => ({ ...r, config: withSchedule(r.config, o) })) };
+  p = { ...p, runs: p.runs.map((r) => withProbeEpochsInSchedule({ ...r, config: withSchedule(r.config, o) }, o)) };
   if (o.show) {
     io.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
     return 0;
@@ -191,4 +191,17 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     return EXIT_INTERRUPTED;
   }
   return 0;
+}
+
+/**
+ * A run whose schedule --epochs or --steps replaced keeps only the `probeEpochs` inside its new length: with
+ * --epochs X the epochs up to X (epochs of the last phase, as `epochCheckpointStep` counts them, so per block for a
+ * sequential run), with --steps none (an epoch's length in steps is only known once the images are loaded). Without
+ * this, `reproduce fig4 --scale cifar10-long --epochs 1` trained its first run and then stopped at probing epoch 5.
+ */
+export function withProbeEpochsInSchedule(run: ExperimentRun, options: Record<string, OptionValue>): ExperimentRun {
+  if (!run.probeEpochs?.length || (options.epochs === undefined && options.steps === undefined)) return run;
+  const { probeEpochs, ...rest } = run;
+  const kept = options.steps !== undefined ? [] : probeEpochs.filter((e) => e <= (options.epochs as number));
+  return kept.length > 0 ? { ...rest, probeEpochs: kept } : rest;
 }
