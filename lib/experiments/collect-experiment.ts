@@ -5,6 +5,7 @@ import { Rng } from '../nn/rng';
 import { appendTableRows, readMetrics, readRunJson, runPaths, StepMetrics } from '../train/run-folder';
 import { readExperimentPreset } from './load-experiment';
 import { experimentRunDir } from './run-experiment';
+import { runRobustnessFile } from './robustness';
 import { RunStatistics, runStatisticsFile } from './run-statistics';
 
 /**
@@ -115,8 +116,8 @@ export interface CollectedExperiment {
 
 /**
  * Saves what summarises an experiment folder, without checkpoints, into `destDir` (which is replaced; it must be
- * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, `epochs.csv` (when any), and per run folder of the
- * preset (`<label>/` or `<label>/seed-<s>/`, those started) its `config.json`, `status.json`, `probes.csv`,
+ * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, `epochs.csv` and `robustness.csv` (when any), and per run folder of the
+ * preset (`<label>/` or `<label>/seed-<s>/`, those started) its `config.json`, `status.json`, `probes.csv`, `robustness.json` (Fig. 15, when any),
  * `statistics.json` (Fig. 8, plotted values cut to `maxPlotValues`, one line) and `training.csv`, the training curve of
  * `metrics.jsonl` summarised every `every` steps (`trainingSummary`). `loadExperiment(destDir)` then gives the summary
  * `runExperiment` returned. The files of a CPU-scale run come to a few KB (tens with statistics).
@@ -146,7 +147,9 @@ export function collectExperiment(sourceDir: string, destDir: string, { every = 
   };
   copy(path.join(source, 'preset.json'), path.join(dest, 'preset.json'));
   copy(resultsFile, path.join(dest, 'results.csv'));
-  if (fs.existsSync(path.join(source, 'epochs.csv'))) copy(path.join(source, 'epochs.csv'), path.join(dest, 'epochs.csv'));
+  for (const table of ['epochs.csv', 'robustness.csv']) {
+    if (fs.existsSync(path.join(source, table))) copy(path.join(source, table), path.join(dest, table));
+  }
   const runs: CollectedExperiment['runs'] = [];
   for (const seed of p.seeds) {
     for (const r of p.runs) {
@@ -156,6 +159,7 @@ export function collectExperiment(sourceDir: string, destDir: string, { every = 
       for (const key of ['config', 'status', 'probes'] as const) {
         if (fs.existsSync(from[key])) copy(from[key], to[key]);
       }
+      if (fs.existsSync(runRobustnessFile(from.dir))) copy(runRobustnessFile(from.dir), runRobustnessFile(to.dir));
       const statistics = runStatisticsFile(from.dir);
       if (fs.existsSync(statistics)) {
         fs.writeFileSync(runStatisticsFile(to.dir), `${JSON.stringify(thinStatistics(readRunJson<RunStatistics>(statistics), maxPlotValues))}\n`);
