@@ -1,8 +1,9 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CORRUPTIONS } from '../data/corruptions';
 import { corruptedDataset } from '../data/corrupted-dataset';
-import { ImageDataset } from '../data/dataset';
+import { ImageDataset, InMemoryImageDataset } from '../data/dataset';
 import { loadImageNetC } from '../data/imagenet-c';
 import { evaluationTransform, FeatureKind } from '../eval/features';
 import { CorruptedImages, CorruptionErrorTable, corruptionErrors, corruptionRobustness } from '../eval/robustness';
@@ -109,9 +110,38 @@ export function runRobustnessFile(runDir: string): string {
   return path.join(path.resolve(runDir), 'robustness.json');
 }
 
-/** The corrupted images of a run's held-out set `evaluation`, generated or read from ImageNet-C. */
-function corruptedImages(source: CorruptionSource, evaluation: ImageDataset, classNames: readonly string[]): CorruptedImages {
-  if (source.kind === 'generated') return (c, s) => corruptedDataset(evaluation, c, s, { seed: source.seed, batchSize: source.batchSize });
+/**
+ * `corruptedDataset` kept in `cacheDir` (raw uint8 pixels, one file per corruption and severity, named by a digest of
+ * the clean images, their labels and the generation settings), so that the runs of an experiment, which score the same
+ * held-out images, generate each corrupted copy once.
+ */
+async function cachedCorruptedDataset(evaluation: ImageDataset, corruption: string, severity: number, source: Extract<CorruptionSource, { kind: 'generated' }>, cacheDir: string): Promise<ImageDataset> {
+  const pixels = await evaluation.read(Int32Array.from({ length: evaluation.size }, (_, i) => i));
+  const digest = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ shape: evaluation.imageShape, seed: source.seed, batchSize: source.batchSize, corruption, severity }))
+    .update(pixels)
+    .update(new Uint8Array(evaluation.labels.buffer, evaluation.labels.byteOffset, evaluation.labels.byteLength))
+    .digest('hex')
+    .slice(0, 16);
+  const file = path.join(cacheDir, `${corruption}-${severity}-${digest}.u8`);
+  if (fs.existsSync(file) && fs.statSync(file).size === pixels.length) {
+    const stored = new Uint8Array(fs.readFileSync(file));
+    return new InMemoryImageDataset(`${evaluation.name}/${corruption}-${severity}`, stored, Int32Array.from(evaluation.labels), evaluation.imageShape, evaluation.classNames);
+  }
+  const made = await corruptedDataset(evaluation, corruption, severity, { seed: source.seed, batchSize: source.batchSize });
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, made.images);
+  fs.renameSync(tmp, file);
+  return made;
+}
+
+/** The corrupted images of a run's held-out set `evaluation`, generated (kept in `cacheDir` when given) or read from ImageNet-C. */
+function corruptedImages(source: CorruptionSource, evaluation: ImageDataset, classNames: readonly string[], cacheDir?: string): CorruptedImages {
+  if (source.kind === 'generated') {
+    return (c, s) => (cacheDir !== undefined ? cachedCorruptedDataset(evaluation, c, s, source, cacheDir) : corruptedDataset(evaluation, c, s, { seed: source.seed, batchSize: source.batchSize }));
+  }
   return (c, s) => loadImageNetC(source.path, c, s, { classNames, ...(source.imageSize !== undefined ? { size: source.imageSize } : {}), channels: evaluation.imageShape[2] === 1 ? 1 : 3 });
 }
 
@@ -124,6 +154,8 @@ export interface RobustnessRunOptions {
   evalDataset?: ImageDataset | null;
   /** The checkpoint, by steps completed; default the newest. */
   step?: number;
+  /** Where generated corrupted images are kept for the next run scoring the same held-out images; default nowhere. */
+  cacheDir?: string;
   onProgress?: (progress: { corruption: string; severity: number; done: number; total: number }) => void;
 }
 
@@ -164,7 +196,7 @@ export async function robustnessRun(runDir: string, settings: RobustnessSettings
     const results = await corruptionRobustness(representations, train, scored, {
       corruptions: missing.length > 0 ? missing : settings.corruptions.slice(0, 1),
       severities: settings.severities,
-      corrupted: corruptedImages(settings.source, scored, options.dataset.classNames),
+      corrupted: corruptedImages(settings.source, scored, options.dataset.classNames, options.cacheDir),
       probe: { seed: probe.seed, ...probeConfig },
       transform,
       batchSize: probe.batchSize,

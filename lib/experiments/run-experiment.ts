@@ -353,7 +353,15 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       }
       if (p.robustness) {
         const onRobustness = (progress: { corruption: string; severity: number; done: number; total: number }) => emit({ type: 'robustness', label: r.label, seed, progress });
-        summary.robustness.push(...(await robustnessRun(runDir, p.robustness, p.probe, { label: r.label, step: result.step, dataset, evalDataset, onProgress: onRobustness })));
+        summary.robustness.push(...(await robustnessRun(runDir, p.robustness, p.probe, {
+          label: r.label,
+          step: result.step,
+          dataset,
+          evalDataset,
+          // Every run scores the same held-out images: each corrupted copy is generated once per experiment folder.
+          cacheDir: path.join(outDir, 'corrupted-images'),
+          onProgress: onRobustness,
+        })));
         if (!only) writeRobustnessTable(robustnessFile, p.figure, summary.robustness);
       }
       if (!only) writeResults(resultsFile, summary.results);
