@@ -6,7 +6,7 @@ import { loadFixture } from '../helpers';
 import { GAUSSIAN_NOISE, gaussianNoiseWith } from '../../lib/data/corruptions';
 
 const IMPLEMENTED = ['gaussian_noise', 'shot_noise', 'impulse_noise', 'brightness', 'contrast', 'pixelate',
-  'defocus_blur', 'fog'];
+  'defocus_blur', 'fog', 'elastic_transform', 'motion_blur', 'zoom_blur', 'glass_blur', 'frost'];
 /** Corruptions only `corruptAsync` runs. */
 const ASYNC = ['jpeg_compression'];
 

@@ -3,8 +3,9 @@ import { checkSeverity } from './severity';
 import { gaussianNoise, impulseNoise, shotNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import { pixelate } from './pixelate';
-import { defocusBlur } from './blur';
-import { fog } from './weather';
+import { defocusBlur, glassBlur, motionBlur, zoomBlur } from './blur';
+import { fog, frost, snow } from './weather';
+import { elasticTransform } from './geometric';
 import { jpegCompression } from './jpeg';
 
 export * from './severity';
@@ -13,6 +14,7 @@ export * from './photometric';
 export * from './pixelate';
 export * from './blur';
 export * from './weather';
+export * from './geometric';
 export * from './jpeg';
 
 /** The 15 corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019), in the benchmark's order. */
@@ -25,8 +27,9 @@ export const CORRUPTIONS = [
 export type CorruptionName = (typeof CORRUPTIONS)[number];
 
 type Corruption = (x: tf.Tensor4D, severity: number, seed: number) => tf.Tensor4D;
+type AsyncName = 'jpeg_compression';
 
-const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
+const SYNC: Record<Exclude<CorruptionName, AsyncName>, Corruption> = {
   gaussian_noise: gaussianNoise,
   shot_noise: shotNoise,
   impulse_noise: impulseNoise,
@@ -34,11 +37,17 @@ const IMPLEMENTED: Partial<Record<CorruptionName, Corruption>> = {
   contrast: (x, s) => contrast(x, s),
   pixelate: (x, s) => pixelate(x, s),
   defocus_blur: (x, s) => defocusBlur(x, s),
+  motion_blur: motionBlur,
+  zoom_blur: (x, s) => zoomBlur(x, s),
+  glass_blur: glassBlur,
+  snow,
   fog,
+  frost,
+  elastic_transform: elasticTransform,
 };
 
 /** Corruptions whose implementation is asynchronous (an external encoder); `corruptAsync` runs them. */
-const ASYNC: Partial<Record<CorruptionName, (x: tf.Tensor4D, severity: number, seed: number) => Promise<tf.Tensor4D>>> = {
+const ASYNC: Record<AsyncName, (x: tf.Tensor4D, severity: number, seed: number) => Promise<tf.Tensor4D>> = {
   jpeg_compression: (x, s) => jpegCompression(x, s),
 };
 
@@ -56,18 +65,12 @@ function check(images: tf.Tensor4D, name: string, severity: number): void {
  */
 export function corrupt(images: tf.Tensor4D, name: string, severity: number, seed: number): tf.Tensor4D {
   check(images, name, severity);
-  if (ASYNC[name as CorruptionName]) throw new Error(`corrupt(${name}): asynchronous; use corruptAsync`);
-  const fn = IMPLEMENTED[name as CorruptionName];
-  if (!fn) {
-    const available = [...Object.keys(IMPLEMENTED), ...Object.keys(ASYNC)].join(', ');
-    throw new Error(`corrupt(${name}): not available in this version of blockwise-ssl (available: ${available})`);
-  }
-  return fn(images, severity, seed);
+  if (name in ASYNC) throw new Error(`corrupt(${name}): asynchronous; use corruptAsync`);
+  return SYNC[name as keyof typeof SYNC](images, severity, seed);
 }
 
 /** `corrupt` for every corruption, including the asynchronous ones (`jpeg_compression`). */
 export async function corruptAsync(images: tf.Tensor4D, name: string, severity: number, seed: number): Promise<tf.Tensor4D> {
   check(images, name, severity);
-  const fn = ASYNC[name as CorruptionName];
-  return fn ? fn(images, severity, seed) : corrupt(images, name, severity, seed);
+  return name in ASYNC ? ASYNC[name as AsyncName](images, severity, seed) : corrupt(images, name, severity, seed);
 }
