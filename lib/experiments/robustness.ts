@@ -9,6 +9,7 @@ import { evaluationTransform, FeatureKind } from '../eval/features';
 import { CorruptedImages, CorruptionErrorTable, corruptionErrors, corruptionRobustness } from '../eval/robustness';
 import { loadRunModel } from '../train/load-run';
 import { appendTableRows, readRunJson, writeRunJson } from '../train/run-folder';
+import type { BarSeries } from '../plot/bar-figure';
 import { TrainMethod } from '../train/train-config';
 import { readTableRows } from './csv';
 import { FigureId, LinearProbeSpec, ProbeSettings } from './preset';
@@ -320,4 +321,27 @@ export function robustnessTable(rows: readonly RobustnessRow[], { features }: { 
     'mean error': e.meanError,
     ...Object.fromEntries(e.corruptions.map((c) => [c.corruption, `${c.error.toFixed(1)} ± ${c.std.toFixed(1)}`])),
   }));
+}
+
+/**
+ * Fig. 15's bars (`barFigure`): one category per corruption, one series per run (its name with its clean and mean
+ * error, as the paper's legend gives the mean error), the error per corruption with the std over severities as error bars.
+ *
+ *     const { categories, series } = robustnessBars(summary.robustness, { features: 'head', runs: ['end-to-end', 'simultaneous-cbe-noise'] });
+ *     await display(barFigure(categories, series, { yTitle: 'top-1 error (%)' }));
+ */
+export function robustnessBars(rows: readonly RobustnessRow[], { features, runs }: { features: FeatureKind; runs?: readonly string[] }): { categories: string[]; series: BarSeries[] } {
+  const errors = robustnessErrors(rows, { features }).filter((e) => runs === undefined || runs.includes(e.run));
+  if (errors.length === 0) throw new Error(`robustnessBars: no ${features} rows${runs ? ` of runs ${runs.join(', ')}` : ''}`);
+  const categories = errors[0].corruptions.map((c) => c.corruption);
+  for (const e of errors) {
+    const names = e.corruptions.map((c) => c.corruption);
+    if (names.join() !== categories.join()) throw new Error(`robustnessBars: run '${e.run}' has corruptions [${names}], run '${errors[0].run}' [${categories}]`);
+  }
+  const series = errors.map((e) => ({
+    name: `${e.run}: mean error ${e.meanError.toFixed(2)}%${e.cleanError !== null ? `, clean ${e.cleanError.toFixed(2)}%` : ''}`,
+    values: e.corruptions.map((c) => c.error),
+    errors: e.corruptions.map((c) => c.std),
+  }));
+  return { categories, series };
 }
