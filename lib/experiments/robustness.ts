@@ -42,9 +42,14 @@ export interface RobustnessSettings {
   probe: LinearProbeSpec;
   /** Held-out images scored (a seeded subset, the same for every corruption); null: all of them. */
   evalImages: number | null;
+  /**
+   * Training images the probes train on (a seeded subset), instead of the preset's `probe.trainImages`: the features
+   * of every image are held in memory, too many at ImageNet's size.
+   */
+  trainImages?: number;
 }
 
-const SETTINGS_KEYS = ['corruptions', 'severities', 'source', 'features', 'stage', 'probe', 'evalImages'];
+const SETTINGS_KEYS = ['corruptions', 'severities', 'source', 'features', 'stage', 'probe', 'evalImages', 'trainImages'];
 
 /** Checks robustness settings: known keys, corruptions, severities 1-5, representations, a probe on precomputed features. */
 export function checkRobustnessSettings(s: RobustnessSettings, what = 'robustness'): void {
@@ -60,6 +65,7 @@ export function checkRobustnessSettings(s: RobustnessSettings, what = 'robustnes
   if (!(Number.isInteger(s.stage) && s.stage >= 0)) throw new Error(`${what}: stage must be a 0-based integer, got ${s.stage}`);
   if (s.probe.augmented) throw new Error(`${what}: the probe '${s.probe.name}' is augmented; robustness probes train on features computed once`);
   if (s.evalImages !== null && !(Number.isInteger(s.evalImages) && s.evalImages >= 1)) throw new Error(`${what}: evalImages must be a positive integer or null, got ${s.evalImages}`);
+  if (s.trainImages !== undefined && !(Number.isInteger(s.trainImages) && s.trainImages >= 1)) throw new Error(`${what}: trainImages must be a positive integer, got ${s.trainImages}`);
   const src = s.source as { kind: string } & Record<string, unknown>;
   if (src.kind === 'generated') {
     const extra = Object.keys(src).filter((k) => !['kind', 'seed', 'batchSize'].includes(k));
@@ -182,7 +188,7 @@ export async function robustnessRun(runDir: string, settings: RobustnessSettings
     if (missing.length === 0 && clean.length > 0) return orderRows([...clean, ...kept], settings);
     const numStages = model.network.backbone.stages.length;
     if (settings.stage >= numStages) throw new Error(`robustnessRun: stage ${settings.stage} is not in 0..${numStages - 1} (${runDir})`);
-    const { train, evaluation, evaluationName } = probeSplits(config, { trainImages: probe.trainImages, evalImages: null, seed: probe.seed }, options.dataset, options.evalDataset ?? null);
+    const { train, evaluation, evaluationName } = probeSplits(config, { trainImages: settings.trainImages ?? probe.trainImages, evalImages: null, seed: probe.seed }, options.dataset, options.evalDataset ?? null);
     const scored = seededSubset(evaluation, settings.evalImages, probe.seed + 1);
     const recipe = runViewRecipe(config);
     const size = recipe.view1.crop.size;

@@ -171,6 +171,8 @@ describe('experiments/presets', () => {
     assert.strictEqual(preset('fig15', 'cpu').dataset.name, 'cifar10-jpg');
     assert.strictEqual(preset('fig15', 'smoke').dataset.name, 'cifar10-smoke');
     assert.strictEqual(preset('fig15', 'cifar10-long').robustness!.evalImages, 2000);
+    assert.strictEqual(preset('fig15', 'paper').robustness!.trainImages, 100000);
+    assert.strictEqual(preset('fig15', 'cifar10-long').robustness!.trainImages, undefined, "the preset's probe.trainImages");
     assert.strictEqual(preset('fig4', 'cpu').robustness, undefined, 'only fig15 scores corrupted images');
     const ok = preset('fig15', 'cpu').robustness!;
     assert.throws(() => checkRobustnessSettings({ ...ok, corruptions: ['fog', 'rain'] }), /unknown corruption 'rain'/);
@@ -179,6 +181,7 @@ describe('experiments/presets', () => {
     assert.throws(() => checkRobustnessSettings({ ...ok, features: ['cls' as FeatureKind] }), /features must list 'head' and \/ or 'gsp'/);
     assert.throws(() => checkRobustnessSettings({ ...ok, probe: { ...ok.probe, augmented: true } }), /is augmented/);
     assert.throws(() => checkRobustnessSettings({ ...ok, colour: 1 } as RobustnessSettings), /unknown setting colour/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, trainImages: 0 }), /trainImages must be a positive integer, got 0/);
     assert.throws(() => checkRobustnessSettings({ ...ok, source: { kind: 'generated', seed: 0, batchSize: 256, path: 'x' } as CorruptionSource }), /source 'generated' has unknown keys path/);
     assert.throws(() => checkRobustnessSettings({ ...ok, source: { kind: 'imagenet-c', path: '' } }), /source.path must name the ImageNet-C folder/);
     assert.throws(() => checkRobustnessSettings({ ...ok, source: { kind: 'cifar10-c' } as unknown as CorruptionSource }), /source.kind must be 'generated' or 'imagenet-c', got "cifar10-c"/);

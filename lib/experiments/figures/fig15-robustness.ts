@@ -35,6 +35,8 @@ function robustness(s: ScaleSettings): RobustnessSettings {
       // The paper's probe without the augmentation: 75 corrupted sets of 50,000 images are scored by one probe on features computed once.
       probe: { name: 'linear', epochs: 100, lr: 0.1, batchSize: 256 },
       evalImages: null,
+      // 2048-d features of all 1.28M training images would take 10 GB; 100 per class on average take 0.8 GB.
+      trainImages: 100000,
     };
   }
   return {
@@ -59,7 +61,7 @@ export function fig15(scale: Scale): ExperimentPreset {
   const r = robustness(s);
   const where =
     scale === 'paper'
-      ? `ImageNet-C (${r.source.kind === 'imagenet-c' ? r.source.path : ''}, set ${IMAGENET_C_ENV}), read at 256 and centre-cropped to 224 as the clean images; the probe (100 epochs, lr 0.1) trains on clean features computed once, without the augmentation of Fig. 4's probe`
+      ? `ImageNet-C (${r.source.kind === 'imagenet-c' ? r.source.path : ''}, set ${IMAGENET_C_ENV}), read at 256 and centre-cropped to 224 as the clean images; the probe (100 epochs, lr 0.1) trains on the clean features of 100,000 training images computed once, without the augmentation of Fig. 4's probe`
       : `the run's held-out images corrupted at 32x32 with CIFAR-10-C's severity tables (seed ${r.source.kind === 'generated' ? r.source.seed : ''}), ` +
         `${r.evalImages ?? 'all'} of them per corruption and severity, ${scale === 'smoke' ? `${r.corruptions.length} corruptions (${r.corruptions.join(', ')})` : 'all 15 corruptions'}; ` +
         `the probe (the scale's linear probe) trains on clean features of the training split`;
