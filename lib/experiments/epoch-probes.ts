@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ImageDataset } from '../data/dataset';
 import { checkpointFile, listCheckpoints } from '../train/checkpoint';
 import { readRunConfig } from '../train/load-run';
-import { runPaths } from '../train/run-folder';
+import { readRunJson, RunStatus, runPaths } from '../train/run-folder';
 import { ResolvedTrainConfig } from '../train/train-config';
 import { trainingPlan } from '../train/training-plan';
 import { runSplit } from '../train/training-data';
@@ -92,7 +92,7 @@ export function readEpochResults(file: string): EpochResultRow[] {
   return readTableRows(file).map((r) => ({ figure: r.figure as FigureId, ...parseProbeRow(r), epoch: Number(r.epoch) }));
 }
 
-/** The run folders of a preset's runs that have `probeEpochs`, with their run and seed. */
+/** The run folders of a preset's runs that have `probeEpochs`, with their run and seed (the layout of `experimentRunDir`). */
 function epochRuns(outDir: string, p: ExperimentPreset): { run: ExperimentRun; seed: number; runDir: string }[] {
   const out: { run: ExperimentRun; seed: number; runDir: string }[] = [];
   for (const seed of p.seeds) {
@@ -102,6 +102,12 @@ function epochRuns(outDir: string, p: ExperimentPreset): { run: ExperimentRun; s
     }
   }
   return out;
+}
+
+/** Whether the run folder `runDir` holds a run that trained to its end (`status.json` says completed). */
+function isCompleted(runDir: string): boolean {
+  const file = runPaths(runDir).status;
+  return fs.existsSync(file) && readRunJson<RunStatus>(file).state === 'completed';
 }
 
 /**
@@ -115,9 +121,25 @@ function epochRuns(outDir: string, p: ExperimentPreset): { run: ExperimentRun; s
 export async function probeEpochs(
   outDir: string,
   p: ExperimentPreset,
-  options: { dataset?: ImageDataset; evalDataset?: ImageDataset | null; onProgress?: (run: string, seed: number, event: ProbeProgress) => void } = {},
+  options: {
+    dataset?: ImageDataset;
+    evalDataset?: ImageDataset | null;
+    onProgress?: (run: string, seed: number, event: ProbeProgress) => void;
+    /**
+     * Probe only the runs that trained to their end and pass over the others (not started, stopped, failed or still
+     * training in another process, whose folders are not touched), calling `onSkip` for each; by default every run
+     * must exist.
+     */
+    completedOnly?: boolean;
+    onSkip?: (run: string, seed: number, runDir: string) => void;
+  } = {},
 ): Promise<EpochResultRow[]> {
-  const targets = epochRuns(outDir, p);
+  let targets = epochRuns(outDir, p);
+  if (options.completedOnly) {
+    const done = targets.filter((t) => isCompleted(t.runDir));
+    for (const t of targets) if (!done.includes(t)) options.onSkip?.(t.run.label, t.seed, t.runDir);
+    targets = done;
+  }
   for (const t of targets) {
     if (!fs.existsSync(runPaths(t.runDir).config)) throw new Error(`probeEpochs: ${t.runDir} is not a run folder (no config.json); train it first`);
   }

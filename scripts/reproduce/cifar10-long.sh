@@ -8,6 +8,8 @@
 #   scripts/reproduce/cifar10-long.sh start [COMMIT]   worktree at COMMIT (default HEAD; an existing worktree keeps
 #                                                      its commit), npm ci + build there, both lanes in the background
 #   scripts/reproduce/cifar10-long.sh status           what each lane is doing, runs completed
+#   scripts/reproduce/cifar10-long.sh probe            this checkout probes the lanes' completed runs at the preset's
+#                                                      probe epochs (reproduce --probe-epochs) into each lane's epochs.csv
 #   scripts/reproduce/cifar10-long.sh collect          summaries of both lanes -> results/cifar10-long/fig4/
 #
 # BLOCKWISE_LANES (default: ../blockwise-lanes beside this checkout) is where the worktree and the run folders live.
@@ -69,6 +71,16 @@ status() {
   done
 }
 
+probe() {
+  [ -f dist/lib/cli/main.js ] || { echo "cifar10-long.sh: run npm run build first" >&2; exit 1; }
+  for lane in a b; do
+    local list=$lane_a
+    [ "$lane" = b ] && list=$lane_b
+    [ -d "$runs/fig4-lane-$lane" ] || continue
+    OMP_NUM_THREADS=1 "${reproduce[@]}" --runs "$list" --probe-epochs --out "$runs/fig4-lane-$lane"
+  done
+}
+
 collect() {
   [ -f dist/lib/experiments/collect-experiment.js ] || { echo "cifar10-long.sh: run npm run build first" >&2; exit 1; }
   local dest=$results/fig4
@@ -81,8 +93,8 @@ collect() {
     const [tmp, ...lanes] = process.argv.slice(1);
     const merged = path.join(tmp, "fig4");
     fs.mkdirSync(merged);
-    let header = null;
-    const rows = [];
+    let header = null, epochHeader = null;
+    const rows = [], epochRows = [];
     for (const lane of lanes) {
       if (!fs.existsSync(path.join(lane, "results.csv"))) { console.log(`${lane}: no finished run yet`); continue; }
       const out = path.join(tmp, path.basename(lane));
@@ -95,9 +107,17 @@ collect() {
       if (header !== null && lines[0] !== header) throw new Error(`${lane}: results.csv columns differ from the other lane`);
       header = lines[0];
       rows.push(...lines.slice(1));
+      const epochs = path.join(out, "epochs.csv");
+      if (fs.existsSync(epochs)) {
+        const e = fs.readFileSync(epochs, "utf8").split("\n").filter((l) => l.length > 0);
+        if (epochHeader !== null && e[0] !== epochHeader) throw new Error(`${lane}: epochs.csv columns differ from the other lane`);
+        epochHeader = e[0];
+        epochRows.push(...e.slice(1));
+      }
     }
     if (header === null) process.exit(3);
     fs.writeFileSync(path.join(merged, "results.csv"), [header, ...rows].join("\n") + "\n");
+    if (epochHeader !== null) fs.writeFileSync(path.join(merged, "epochs.csv"), [epochHeader, ...epochRows].join("\n") + "\n");
   ' "$tmp" "$runs/fig4-lane-a" "$runs/fig4-lane-b" || { echo "nothing to collect yet"; return 0; }
   "${reproduce[@]}" --show >"$tmp/fig4/preset.json"
   # Replace the committed folder only once the new one is complete.
@@ -109,6 +129,7 @@ collect() {
 case "${1:-}" in
   start) start "${2:-}" ;;
   status) status ;;
+  probe) probe ;;
   collect) collect ;;
-  *) echo "usage: $0 start [COMMIT] | status | collect" >&2; exit 2 ;;
+  *) echo "usage: $0 start [COMMIT] | status | probe | collect" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rewrites the generated part of RESULTS.md (between its `<!-- report:begin -->` and `<!-- report:end -->` lines) from
-# the committed results: the claims table (head and GSP features, linear probe) and every figure's accuracy per block,
-# mean +- std over seeds. See checkClaims in lib/experiments/claims.ts for how a verdict is reached.
+# the committed results: the claims table (head and GSP features, linear probe; the claims whose figures have results)
+# and every figure's accuracy per block, mean +- std over seeds, and block 4 against epochs where epochs.csv exists. See checkClaims in lib/experiments/claims.ts for how a verdict is reached.
 #   scripts/reproduce/report.sh [RESULTS_ROOT [RESULTS.md [MARK]]]   (default: results/cpu RESULTS.md report; needs
 #   `npm run build`). MARK names the pair of lines the part sits between: `<!-- MARK:begin -->` and `<!-- MARK:end -->`
 #   (the long CIFAR-10 runs: scripts/reproduce/report.sh results/cifar10-long RESULTS.md report-cifar10-long).
@@ -15,16 +15,22 @@ lib=$PWD/dist/lib/experiments/results-report.js
 grep -q "^<!-- $mark:begin -->\$" "$doc" && grep -q "^<!-- $mark:end -->\$" "$doc" || { echo "report.sh: $doc has no <!-- $mark:begin --> / <!-- $mark:end --> lines" >&2; exit 1; }
 node -e '
   const fs = require("fs");
-  const { readResultsTree, claimsTable, accuracyTables } = require(process.argv[1]);
+  const { readResultsTree, readEpochResultsTree, claimsTable, claimsOfResults, accuracyTables, epochTables } = require(process.argv[1]);
   const [root, doc, mark] = process.argv.slice(2);
   const rows = readResultsTree(root);
+  const epochs = readEpochResultsTree(root);
   const reps = [{ features: "head", probe: "linear" }, { features: "gsp", probe: "linear" }];
-  const body = [
-    "### Claims", "", claimsTable(rows, reps), "",
+  const parts = [
+    "### Claims", "", claimsTable(rows, reps, claimsOfResults(rows)), "",
     "### Accuracy per block, linear probe on head features", "", accuracyTables(rows, reps[0]),
     "### Accuracy per block, linear probe on GSP features", "", accuracyTables(rows, reps[1]),
     "### Accuracy per block, kNN probe on GSP features", "", accuracyTables(rows, { features: "gsp", probe: "knn" }),
-  ].join("\n");
+  ];
+  if (epochs.length > 0) {
+    parts.push("### Block 4 against epochs, linear probe on GSP features", "", epochTables(epochs, { ...reps[1], block: 4 }));
+    parts.push("### Block 4 against epochs, linear probe on head features", "", epochTables(epochs, { ...reps[0], block: 4 }));
+  }
+  const body = parts.join("\n");
   const text = fs.readFileSync(doc, "utf8");
   const begin = `<!-- ${mark}:begin -->\n`, end = `<!-- ${mark}:end -->`;
   const a = text.indexOf(begin) + begin.length, b = text.indexOf(end);

@@ -7,15 +7,20 @@ import {
   checkClaims,
   checkRobustnessClaim,
   Claim,
+  claimFigures,
+  claimsOfResults,
   claimsTable,
+  epochTables,
   PAPER_CLAIMS,
   preset,
+  readEpochResultsTree,
   readResultsTree,
   ResultRow,
-  RobustnessRow,
   robustnessReport,
+  RobustnessRow,
   RunRef,
   seedStats,
+  writeEpochResults,
   writeResults,
   writeRobustnessTable,
 } from '../../lib/experiments';
@@ -108,6 +113,24 @@ describe('experiments/claims', () => {
       const acc = accuracyTables(read, { features: 'head', probe: 'linear' });
       assert.match(acc, /\| simultaneous-lsp \| 81\.0 \+- 1\.0 \(3\) \|/);
       assert.throws(() => readResultsTree(path.join(root, 'nope')), /does not exist/);
+
+      // Only the claims whose figures have results (fig4 alone here): none of Fig. 6, 7, 11, 12, 13, 16 or noise.
+      const fig4Claims = claimsOfResults(read);
+      assert.ok(fig4Claims.length >= 3 && fig4Claims.length < PAPER_CLAIMS.length);
+      for (const c of fig4Claims) assert.deepStrictEqual(claimFigures(c), ['fig4'], c.id);
+      for (const c of PAPER_CLAIMS.filter((c) => !fig4Claims.includes(c))) assert.ok(claimFigures(c).some((f) => f !== 'fig4'), c.id);
+      assert.strictEqual(claimsTable(read, [{ features: 'head', probe: 'linear' }], fig4Claims).split('\n').length, 2 + fig4Claims.length);
+
+      // Block 4 against epochs, from epochs.csv rows: mean +- std over seeds at each epoch.
+      const epochRows = [5, 10].flatMap((epoch) =>
+        [...seeds('fig4', 'end-to-end', 4, [40 + epoch, 41 + epoch]), ...seeds('fig4', 'end-to-end', 3, [1, 2])].map((r) => ({ ...r, features: 'gsp' as const, epoch })),
+      );
+      writeEpochResults(path.join(root, 'fig4', 'epochs.csv'), epochRows);
+      assert.deepStrictEqual(readEpochResultsTree(root), epochRows);
+      const epochs = epochTables(readEpochResultsTree(root), { features: 'gsp', probe: 'linear', block: 4 }).split('\n');
+      assert.strictEqual(epochs[2], '| run | epoch 5 | epoch 10 |');
+      assert.strictEqual(epochs[4], '| end-to-end | 45.5 +- 0.7 (2) | 50.5 +- 0.7 (2) |');
+      assert.strictEqual(epochTables(epochRows, { features: 'head', probe: 'linear', block: 4 }), '');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -83,5 +83,18 @@ describe('experiments/probeEpochs (accuracy against epochs from kept checkpoints
       probeEpochs(outDir, later, { dataset }),
       (e: Error) => e.message.includes(`${path.join(outDir, 'end-to-end')} has no checkpoint at epoch 1.5 (after 12 steps); it keeps checkpoints after [16] steps`),
     );
+
+    // A run still training in another process (or stopped) is passed over with completedOnly, and its folder left alone.
+    const seqDir = path.join(outDir, 'sequential-lsp');
+    const status = JSON.parse(fs.readFileSync(runPaths(seqDir).status, 'utf8'));
+    fs.writeFileSync(runPaths(seqDir).status, JSON.stringify({ ...status, state: 'running' }));
+    const seqFiles = fs.readdirSync(seqDir).map((f) => [f, fs.statSync(path.join(seqDir, f)).mtimeMs]);
+    await assert.rejects(probeEpochs(outDir, later, { dataset }), /no checkpoint at epoch 1.5/);
+    const skipped: string[] = [];
+    const e2eOnly = await probeEpochs(outDir, p, { dataset, completedOnly: true, onSkip: (run, seed, dir) => skipped.push(`${run} ${seed} ${dir}`) });
+    assert.deepStrictEqual(skipped, [`sequential-lsp 0 ${seqDir}`]);
+    assert.deepStrictEqual(e2eOnly, rows.filter((r) => r.run === 'end-to-end'));
+    assert.deepStrictEqual(readEpochResults(path.join(outDir, 'epochs.csv')), e2eOnly);
+    assert.deepStrictEqual(fs.readdirSync(seqDir).map((f) => [f, fs.statSync(path.join(seqDir, f)).mtimeMs]), seqFiles);
   });
 });

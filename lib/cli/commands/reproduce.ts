@@ -1,5 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
-import { ExperimentRun, FIGURE_IDS, Scale } from '../../experiments/preset';
+import { probeEpochs } from '../../experiments/epoch-probes';
+import { ExperimentPreset, ExperimentRun, FIGURE_IDS, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { withOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
@@ -33,6 +35,11 @@ export const reproduceSpec: CommandSpec = {
     },
     { name: 'show', kind: 'flag', description: 'print the preset as JSON and exit' },
     { name: 'list', kind: 'flag', description: 'list the figures and their runs at the scale, and exit' },
+    {
+      name: 'probe-epochs',
+      kind: 'flag',
+      description: "train nothing: probe the completed runs' kept checkpoints at the preset's probe epochs into <out>/epochs.csv (runs not completed are listed and left alone)",
+    },
     BACKEND_OPTION,
     ...ARRAY_OPTIONS,
   ],
@@ -87,6 +94,30 @@ function statisticsLine(e: Extract<ExperimentEvent, { type: 'statistics' }>): st
   return `${e.label}: cross-correlation on-diagonal median / off-diagonal std per block: ${medians.join(' ')}`;
 }
 
+/**
+ * `reproduce --probe-epochs`: the probes at `probeEpochs` of the preset's completed runs in `outDir`, afterwards and
+ * without training (`probeEpochs` with `completedOnly`); writes `epochs.csv` there. Folders of runs still training in
+ * another process, stopped or failed are not touched.
+ */
+async function reproduceEpochProbes(p: ExperimentPreset, scale: Scale, outDir: string, backend: string | undefined, io: CliIo): Promise<number> {
+  if (!p.runs.some((r) => r.probeEpochs?.length)) {
+    throw new UsageError(`reproduce: --probe-epochs: no run of ${p.figure} at the ${scale} scale has probe epochs (runs: ${p.runs.map((r) => r.label).join(', ')})`);
+  }
+  if (!fs.existsSync(outDir)) throw new UsageError(`reproduce: --probe-epochs: ${outDir} does not exist; train the runs first`);
+  await startBackend(io, backend);
+  const bar = new ProgressBar(io.stderr);
+  const rows = await probeEpochs(outDir, p, {
+    completedOnly: true,
+    onSkip: (run, seed, runDir) => bar.message(`${run}${p.seeds.length > 1 ? ` seed ${seed}` : ''}: not completed, skipped (${path.relative(process.cwd(), runDir) || runDir})`),
+    onProgress: (run, seed, e) => probeReporter(bar, `${run}${p.seeds.length > 1 ? ` seed ${seed}` : ''}`)(e),
+  });
+  bar.done();
+  const runs = new Set(rows.map((r) => `${r.run} seed ${r.seed}`));
+  io.stdout.write(`${rows.length} probe rows of ${runs.size} run(s) at epochs ${[...new Set(rows.map((r) => r.epoch))].join(', ')}\n`);
+  io.stderr.write(`epoch probes: ${path.join(outDir, 'epochs.csv')}\n`);
+  return 0;
+}
+
 export async function reproduceCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(reproduceSpec, argv);
   const o = parsed.options;
@@ -131,6 +162,7 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     throw new UsageError((e as Error).message);
   }
   if (array) return reproduceArray(figure, scale, p, outDir, o, io);
+  if (o['probe-epochs']) return reproduceEpochProbes(p, scale, outDir, o.backend as string | undefined, io);
   await startBackend(io, o.backend);
   io.stderr.write(`${p.title} (${scale} scale): ${p.runs.length} runs x ${p.seeds.length} seed(s) into ${outDir}\n`);
   const bar = new ProgressBar(io.stderr);
