@@ -92,7 +92,15 @@ export function diskKernel(radius: number, aliasBlur: number): { kernel: Float32
     return out;
   };
   const blurred = blur(blur(disk.map((e) => e / total), 'row'), 'col');
-  return { kernel: Float32Array.from(blurred), size };
+  // The disk is smaller than its grid for small radii; the rows and columns of exact zeros around it are
+  // dropped (the correlation is unchanged, and much cheaper).
+  let keep = half;
+  while (keep > 0 && Array.from({ length: size }, (_, t) => [blurred[(half - keep) * size + t], blurred[t * size + half - keep],
+    blurred[(half + keep) * size + t], blurred[t * size + half + keep]]).flat().every((e) => e === 0)) keep--;
+  const trimmed = new Float32Array((2 * keep + 1) ** 2);
+  for (let i = 0; i < 2 * keep + 1; i++)
+    for (let j = 0; j < 2 * keep + 1; j++) trimmed[i * (2 * keep + 1) + j] = blurred[(half - keep + i) * size + half - keep + j];
+  return { kernel: trimmed, size: 2 * keep + 1 };
 }
 
 /** Defocus blur: every channel convolved with the antialiased disk, reflect-101 borders (OpenCV `filter2D`). */
@@ -158,7 +166,8 @@ export function motionBlurWith(x: tf.Tensor4D, radius: number, sigma: number, an
 
 /**
  * Motion blur: each image blurred along its own angle, uniform in [-45, 45) degrees from `seed`. The benchmark
- * reads and writes 8-bit PNG around ImageMagick; this keeps floats.
+ * reads and writes 8-bit PNG around ImageMagick; this keeps floats (ImageMagick's 8-bit result is these values
+ * floored, test/data/corruptions-benchmark.test.ts).
  */
 export function motionBlur(x: tf.Tensor4D, severity: number, seed: number): tf.Tensor4D {
   const [n, h, w] = x.shape;
@@ -191,17 +200,6 @@ export function zoomTaps(n: number, z: number): { lo: Int32Array; frac: Float64A
   return { lo, frac };
 }
 
-/** `zoomTaps` as a matrix `[n, n]` (row j: the weights of output j on the inputs). */
-export function zoomMatrix(n: number, z: number): Float32Array {
-  const { lo, frac } = zoomTaps(n, z);
-  const out = new Float32Array(n * n);
-  for (let j = 0; j < n; j++) {
-    out[j * n + lo[j]] += 1 - frac[j];
-    if (frac[j] > 0) out[j * n + lo[j] + 1] += frac[j];
-  }
-  return out;
-}
-
 /**
  * numpy's `arange(1, end, step)`: ceil((end - 1) / step) values 1 + i delta with delta = (1 + step) - 1 as numpy
  * fills it, not `step` itself. The difference decides scipy's output size in one case: 26 (1 + 25 delta) is
@@ -212,19 +210,39 @@ export function zoomFactors(end: number, step: number): number[] {
   return Array.from({ length: Math.ceil((end - 1) / step) }, (_, i) => 1 + i * delta);
 }
 
-/** Zoom blur: (x + sum_z zoom_z(x)) / (1 + #z) over z = 1, 1 + step, ... < end, each zoom two matrix products. */
+/**
+ * Zoom blur: (x + sum_z zoom_z(x)) / (1 + #z) over the factors of `zoomFactors`, each zoom a linear
+ * interpolation along rows, then along columns (`zoomTaps`), in plain loops: two taps per output value.
+ */
 export function zoomBlur(x: tf.Tensor4D, severity: number): tf.Tensor4D {
-  const [, h, w] = x.shape;
+  const [n, h, w, c] = x.shape;
   const [end, step] = pick(ZOOM_BLUR, severity, h, w);
   const zooms = zoomFactors(end, step);
-  return tf.tidy(() => {
-    let sum: tf.Tensor4D = x;
-    for (const z of zooms) {
-      const rows = applyAlongAxis(x, tf.tensor2d(zoomMatrix(h, z), [h, h]), 1);
-      sum = tf.add(sum, applyAlongAxis(rows, tf.tensor2d(zoomMatrix(w, z), [w, w]), 2));
+  const v = x.dataSync();
+  const sum = Float64Array.from(v);
+  const rows = new Float64Array(h * w * c);
+  for (const z of zooms) {
+    const r = zoomTaps(h, z);
+    const q = zoomTaps(w, z);
+    for (let img = 0; img < n; img++) {
+      const base = img * h * w * c;
+      for (let i = 0; i < h; i++) {
+        const lo = base + r.lo[i] * w * c;
+        const f = r.frac[i];
+        for (let k = 0; k < w * c; k++) rows[i * w * c + k] = f > 0 ? (1 - f) * v[lo + k] + f * v[lo + w * c + k] : v[lo + k];
+      }
+      for (let i = 0; i < h; i++)
+        for (let j = 0; j < w; j++) {
+          const lo = (i * w + q.lo[j]) * c;
+          const f = q.frac[j];
+          const to = base + (i * w + j) * c;
+          for (let k = 0; k < c; k++) sum[to + k] += f > 0 ? (1 - f) * rows[lo + k] + f * rows[lo + c + k] : rows[lo + k];
+        }
     }
-    return tf.clipByValue(tf.div(sum, zooms.length + 1), 0, 1) as tf.Tensor4D;
-  });
+  }
+  const out = new Float32Array(sum.length);
+  for (let i = 0; i < sum.length; i++) out[i] = Math.min(1, Math.max(0, sum[i] / (zooms.length + 1)));
+  return tf.tensor4d(out, x.shape);
 }
 
 /**

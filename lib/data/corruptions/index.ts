@@ -62,6 +62,14 @@ function check(images: tf.Tensor4D, name: string, severity: number): void {
  * Corrupts `images` `[N, H, W, C]` in [0, 1] with corruption `name` at `severity` (1-5), drawing any
  * randomness from `seed`. Returns a new tensor of the same shape in [0, 1]; the caller owns it.
  * `jpeg_compression` needs an asynchronous encoder: use `corruptAsync`, which runs every corruption.
+ * Deviations from the benchmark: `frost` draws a procedural texture (the benchmark's frost photographs cannot be
+ * fetched here); the benchmark's 8-bit round trips (PIL images, ImageMagick PNGs) are kept as floats except where
+ * a later step depends on them (glass blur's first blur, snow's flake layer).
+ *
+ * ```ts
+ * const foggy = corrupt(images, 'fog', 3, 0);            // images [N, 32, 32, 3] in [0, 1]: CIFAR-10-C constants
+ * const jpeg = await corruptAsync(images, 'jpeg_compression', 5, 0);
+ * ```
  */
 export function corrupt(images: tf.Tensor4D, name: string, severity: number, seed: number): tf.Tensor4D {
   check(images, name, severity);

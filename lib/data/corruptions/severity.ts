@@ -1,8 +1,8 @@
 /**
  * Severity tables of the common-corruptions benchmark (Hendrycks & Dietterich, 2019), as in its published
  * reference implementation (github.com/hendrycks/robustness, ImageNet-C/create_c/make_cifar_c.py for 32x32
- * CIFAR-10-C and make_imagenet_c.py for 224x224 ImageNet-C). The noise, brightness and contrast tables
- * were checked against make_cifar_c.py (commit ca36008) and make_imagenet_c.py (commit e0377d4).
+ * CIFAR-10-C and make_imagenet_c.py for 224x224 ImageNet-C). All fifteen tables were checked against
+ * make_cifar_c.py (commit ca36008) and make_imagenet_c.py (commit e0377d4).
  *
  * Images of 32x32 use the CIFAR table; every other size uses the ImageNet table (the benchmark defines no
  * other sizes; the ImageNet constants are per-pixel intensities, so they carry over most directly).
