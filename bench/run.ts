@@ -4,8 +4,8 @@
  * Tasks (bench/torch_bench.py and bench/tfjs_bench.ts define them identically): `resnet`, one SGD step of the
  * bench model of shared/reference/cpu-backend.md; `blockwise-bt`, one simultaneous blockwise Barlow Twins
  * step (4 blocks, CbE heads, 512-wide projectors, two views); `pipeline`, images per second of the
- * augmentation alone and of the training step alone at the fig16 cpu preset's batch, model and recipe, and
- * their ratio (tfjs only); `run`, a whole training run of the fig16 cpu end-to-end config on CIFAR-10 JPEGs
+ * augmentation alone (also with bicubic crops, as the paper scale's recipe) and of the training step alone at
+ * the fig16 cpu preset's batch, model and recipe, and their ratio (tfjs only; the preset's bilinear crops); `run`, a whole training run of the fig16 cpu end-to-end config on CIFAR-10 JPEGs
  * against the same run in PyTorch (bench/torch_run.py), and their ratio (opt-in: it takes minutes). Each route
  * runs in its own process (so peak memory is its own), one after the other (so they do not share the cores).
  *
@@ -77,6 +77,7 @@ function benchPipeline(steps: string, warmup: string, threads: string, routes: s
     return res;
   };
   const fused = run('fused', routes[0], 'two views, fused typed-array pass (as runTraining)');
+  run('fused-bicubic', routes[0], 'two views, fused typed-array pass, bicubic crops (paper scale)');
   let train: RouteResult | string = 'not run';
   for (const r of routes) {
     run('tensor', r, 'loader + two views, tensor ops');

@@ -10,7 +10,7 @@
  * - `pipeline`: augmentation alone and the training step alone, images per second, at the fig16 cpu preset's
  *   batch (128 random 32x32 RGB images) and view recipe (24x24 views); `--part` says which:
  *   `fused`, both views by `fusedTwoViews` on the batch's uint8 pixels (the path runTraining runs, here on the
- *   calling thread); `tensor`, a DataLoader batch and both views by the tensor ops (`twoViews`), read back;
+ *   calling thread); `fused-bicubic`, the same with the crops resized bicubically (the paper scale's); `tensor`, a DataLoader batch and both views by the tensor ops (`twoViews`), read back;
  *   `train` / `train-simultaneous`, one `sslTrainStep` (LARS) of the preset's end-to-end model / of its
  *   sequential-cbe model with all four blocks trained at once, on fixed pre-made views. `msPerStep` is per
  *   batch, `imagesPerSecond` counts each source image once;
@@ -45,7 +45,7 @@ import { ResolvedTrainConfig, TrainConfig, resolveTrainConfig } from '../lib/tra
 import { loadTrainingDataset } from '../lib/train/training-data';
 import { phaseAt, trainingPlan } from '../lib/train/training-plan';
 import { Batch, DataLoader } from '../lib/data/loader';
-import { barlowTwinsViewsSmall, twoViews } from '../lib/data/views';
+import { barlowTwinsViewsSmall, twoViews, ViewRecipe } from '../lib/data/views';
 
 /** The backend routes the bench can time. */
 export type Route = 'native' | 'wasm' | 'cpu';
@@ -54,7 +54,7 @@ export type Route = 'native' | 'wasm' | 'cpu';
 export type Task = 'resnet' | 'blockwise-bt' | 'pipeline' | 'run';
 
 /** The parts of the pipeline task (see the file comment). */
-export type PipelinePart = 'fused' | 'tensor' | 'train' | 'train-simultaneous';
+export type PipelinePart = 'fused' | 'fused-bicubic' | 'tensor' | 'train' | 'train-simultaneous';
 
 export interface BenchArgs {
   task: Task;
@@ -80,8 +80,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     throw new Error(`--task must be resnet, blockwise-bt, pipeline or run, got '${task}'`);
   }
   const part = get('part', 'fused');
-  if (part !== 'fused' && part !== 'tensor' && part !== 'train' && part !== 'train-simultaneous') {
-    throw new Error(`--part must be fused, tensor, train or train-simultaneous, got '${part}'`);
+  if (part !== 'fused' && part !== 'fused-bicubic' && part !== 'tensor' && part !== 'train' && part !== 'train-simultaneous') {
+    throw new Error(`--part must be fused, fused-bicubic, tensor, train or train-simultaneous, got '${part}'`);
   }
   return {
     task,
@@ -199,13 +199,14 @@ async function benchPipeline(a: BenchArgs): Promise<void> {
   const config = a.part === 'train-simultaneous' ? fig16Config('sequential-cbe', { method: 'simultaneous' }) : fig16Config('end-to-end');
   // The plan's first phase: its view recipe and (for the train parts) its blocks.
   const phase = phaseAt(trainingPlan(config, 45000), 0);
-  const recipe = phase.views;
+  const bicubic = (v: ViewRecipe): ViewRecipe => ({ ...v, crop: { ...v.crop, interpolation: 'bicubic' } });
+  const recipe = a.part === 'fused-bicubic' ? { view1: bicubic(phase.views.view1), view2: bicubic(phase.views.view2) } : phase.views;
   const n = config.data.batchSize;
   const count = n * (a.warmup + a.steps);
   const pixels = Uint8Array.from({ length: count * 32 * 32 * 3 }, () => rng.int(256));
   let batch: (i: number) => Promise<void> | void;
   const disposeAll: tf.Tensor[] = [];
-  if (a.part === 'fused') {
+  if (a.part === 'fused' || a.part === 'fused-bicubic') {
     const size = n * 32 * 32 * 3;
     batch = (i) => void fusedTwoViews(pixels.subarray(i * size, (i + 1) * size), [n, 32, 32, 3], recipe, rng);
   } else if (a.part === 'tensor') {

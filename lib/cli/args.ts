@@ -1,3 +1,4 @@
+import { parseArgs } from 'util';
 import { suggestion } from '../util/suggestion';
 
 export { suggestion };
@@ -79,6 +80,10 @@ function parseValue(spec: OptionSpec, raw: string, command: string): OptionValue
  * Parses a command's arguments (the words after the command name) against its spec. Unknown options, missing or
  * malformed values, repeated options and a wrong number of positional words are `UsageError`s naming the problem.
  * `--` ends the options.
+ *
+ * Node's `util.parseArgs` splits the words into tokens; it runs non-strict so that every mistake is reported here in
+ * this CLI's own words (with "did you mean" suggestions) rather than as Node's generic errors, and so that a value
+ * may start with a dash (`--lr -0.5`).
  */
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): ParsedCommand {
   const options: Record<string, OptionValue> = {};
@@ -86,35 +91,33 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   const all = [...spec.options, HELP_OPTION];
   const hint = `run 'blockwise-ssl ${spec.name} --help' for its options`;
   if (argv.includes('-h') || argv.includes('--help')) return { positionals, options, help: true };
-  let onlyWords = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (onlyWords || !arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(all.map((o) => [o.name, { type: o.kind === 'flag' ? ('boolean' as const) : ('string' as const) }])),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
       continue;
     }
-    if (arg === '--') {
-      onlyWords = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new UsageError(`${spec.name}: unknown option '${arg}'; ${hint}`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (token.kind === 'option-terminator') continue;
+    // parseArgs splits `-abc` into three tokens; the message names the word as it was typed.
+    if (token.rawName !== `--${token.name}`) throw new UsageError(`${spec.name}: unknown option '${argv[token.index]}'; ${hint}`);
+    const name = token.name;
     const option = all.find((o) => o.name === name);
     if (!option) throw new UsageError(`${spec.name}: unknown option '--${name}'${suggestion(`--${name}`, all.map((o) => `--${o.name}`))}; ${hint}`);
     if (name in options) throw new UsageError(`${spec.name}: --${name} is given twice`);
     if (option.kind === 'flag') {
-      if (eq >= 0) throw new UsageError(`${spec.name}: --${name} takes no value`);
+      if (token.inlineValue) throw new UsageError(`${spec.name}: --${name} takes no value`);
       options[name] = true;
       continue;
     }
-    let raw: string;
-    if (eq >= 0) raw = arg.slice(eq + 1);
-    else {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) throw new UsageError(`${spec.name}: --${name} needs a value (${option.placeholder ?? option.kind})`);
-      raw = next;
-      i++;
+    const raw = token.value;
+    if (raw === undefined || (!token.inlineValue && raw.startsWith('--') && raw.length > 2)) {
+      throw new UsageError(`${spec.name}: --${name} needs a value (${option.placeholder ?? option.kind})`);
     }
     options[name] = parseValue(option, raw, spec.name);
   }

@@ -4,6 +4,7 @@ import { colorJitter, ColorJitterOptions } from './augmentations/color-jitter';
 import { randomGaussianBlur } from './augmentations/gaussian-blur';
 import { randomGrayscale } from './augmentations/grayscale';
 import { randomHorizontalFlip } from './augmentations/horizontal-flip';
+import { checkInterpolation, CropInterpolation, DEFAULT_CROP_INTERPOLATION } from './augmentations/crop-resize';
 import { randomResizedCrop } from './augmentations/random-resized-crop';
 import { randomSolarize, SOLARIZE_THRESHOLD } from './augmentations/solarize';
 import { ChannelStats, CIFAR10_STATS, IMAGENET_STATS, normalize } from './normalization';
@@ -14,8 +15,11 @@ import { ChannelStats, CIFAR10_STATS, IMAGENET_STATS, normalize } from './normal
  * object, so a preset can be printed, diffed and overridden. Probabilities of 0 switch a step off.
  */
 export interface ViewRecipe {
-  /** Output side and the crop's area fraction and aspect-ratio ranges. */
-  crop: { size: number; scale: [number, number]; ratio: [number, number] };
+  /**
+   * Output side, the crop's area fraction and aspect-ratio ranges, and how the crop is resized (absent: bilinear,
+   * `DEFAULT_CROP_INTERPOLATION`, which recipes written before the choice existed mean).
+   */
+  crop: { size: number; scale: [number, number]; ratio: [number, number]; interpolation?: CropInterpolation };
   /** Probability of a horizontal flip. */
   flip: number;
   /** Colour jitter strengths and the probability of jittering. */
@@ -41,7 +45,7 @@ export interface TwoViewRecipe {
  *
  * | step | view 1 | view 2 |
  * |---|---|---|
- * | random resized crop, scale 0.08-1, ratio 3/4-4/3, to `size` | yes | yes |
+ * | random resized crop, scale 0.08-1, ratio 3/4-4/3, to `size`, bicubic | yes | yes |
  * | horizontal flip | p 0.5 | p 0.5 |
  * | colour jitter (0.4, 0.4, 0.2, 0.1) | p 0.8 | p 0.8 |
  * | grayscale | p 0.2 | p 0.2 |
@@ -49,11 +53,13 @@ export interface TwoViewRecipe {
  * | solarize (128 of 255) | p 0.0 | p 0.2 |
  * | normalize (dataset mean / std) | yes | yes |
  *
- * The crop resizes bilinearly (the original uses bicubic, which tfjs' `cropAndResize` lacks).
+ * The crop is resized with `interpolation`, by default `'bicubic'` as the authors' code (torchvision's
+ * `RandomResizedCrop(224, interpolation=BICUBIC)` on PIL images; Pillow's antialiased bicubic, see
+ * `bicubic.ts`); `'bilinear'` is tfjs' `cropAndResize`, cheaper and without antialiasing.
  */
-export function barlowTwinsViews({ size = 224, stats = IMAGENET_STATS }: { size?: number; stats?: ChannelStats } = {}): TwoViewRecipe {
+export function barlowTwinsViews({ size = 224, stats = IMAGENET_STATS, interpolation = 'bicubic' }: { size?: number; stats?: ChannelStats; interpolation?: CropInterpolation } = {}): TwoViewRecipe {
   const common = {
-    crop: { size, scale: [0.08, 1] as [number, number], ratio: [3 / 4, 4 / 3] as [number, number] },
+    crop: { size, scale: [0.08, 1] as [number, number], ratio: [3 / 4, 4 / 3] as [number, number], interpolation },
     flip: 0.5,
     colorJitter: { brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 },
     grayscale: 0.2,
@@ -68,10 +74,12 @@ export function barlowTwinsViews({ size = 224, stats = IMAGENET_STATS }: { size?
 /**
  * The CPU-scale variant for 32x32 images (CIFAR-10; Fashion-MNIST with `size: 28` and its statistics): the same
  * recipe without gaussian blur, as solo-learn's CIFAR Barlow Twins recipe has it, because a blur of up to 2
- * pixels wipes out most of a 32-pixel image. Solarization stays asymmetric (view 2, p 0.2).
+ * pixels wipes out most of a 32-pixel image. Solarization stays asymmetric (view 2, p 0.2). The crop is resized
+ * with `interpolation`, by default `'bilinear'` (the authors resize bicubically): the CPU-scale presets (smoke,
+ * cpu, cifar10-long) and their committed results were made with it, and stay reproducible.
  */
-export function barlowTwinsViewsSmall({ size = 32, stats = CIFAR10_STATS }: { size?: number; stats?: ChannelStats } = {}): TwoViewRecipe {
-  const full = barlowTwinsViews({ size, stats });
+export function barlowTwinsViewsSmall({ size = 32, stats = CIFAR10_STATS, interpolation = 'bilinear' }: { size?: number; stats?: ChannelStats; interpolation?: CropInterpolation } = {}): TwoViewRecipe {
+  const full = barlowTwinsViews({ size, stats, interpolation });
   return {
     view1: { ...full.view1, blur: { ...full.view1.blur, p: 0 } },
     view2: { ...full.view2, blur: { ...full.view2.blur, p: 0 } },
@@ -102,6 +110,19 @@ export function adaptiveAugmentationRecipes(
     { view1: mildCrops(full.view1), view2: mildCrops(full.view2) },
   ];
   return Array.from({ length: blocks }, (_, b) => stages[b] ?? full);
+}
+
+/**
+ * `views` with every crop's interpolation named (checked; absent means `DEFAULT_CROP_INTERPOLATION`, bilinear): how
+ * a run config records its recipes, and how a config written before the choice existed is read.
+ */
+export function withCropInterpolation<T extends TwoViewRecipe | TwoViewRecipe[]>(views: T): T {
+  const named = (v: ViewRecipe, where: string): ViewRecipe => ({
+    ...v,
+    crop: { ...v.crop, interpolation: checkInterpolation(v.crop.interpolation ?? DEFAULT_CROP_INTERPOLATION, `${where}.crop`) },
+  });
+  const two = (r: TwoViewRecipe, where: string): TwoViewRecipe => ({ ...r, view1: named(r.view1, `${where}.view1`), view2: named(r.view2, `${where}.view2`) });
+  return (Array.isArray(views) ? views.map((r, k) => two(r, `views[${k}]`)) : two(views, 'views')) as T;
 }
 
 /**

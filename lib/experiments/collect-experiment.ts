@@ -2,17 +2,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { plotSubset } from '../eval/block-statistics';
 import { Rng } from '../nn/rng';
-import { appendTableRows, readMetrics, readRunJson, runPaths, StepMetrics } from '../train/run-folder';
+import { appendTableRows, BlockLossColumn, blockLossColumns, readMetrics, readRunJson, rowBlockLosses, runPaths, StepMetrics } from '../train/run-folder';
+import { readTableRows } from './csv';
 import { readExperimentPreset } from './load-experiment';
 import { experimentRunDir } from './run-experiment';
 import { runRobustnessFile } from './robustness';
 import { RunStatistics, runStatisticsFile } from './run-statistics';
 
 /**
- * One row of a run's `training.csv`: the training steps since the previous row (at most `every`, never across a
- * phase), summarised. `step` is the 0-based index of the last of them (as in `metrics.jsonl`), `epoch` and `phase`
- * its; `lr` its learning rate; `loss` and `blockLosses` (one per block, null where no step trained the block) the
- * means over the steps; `imagesPerSecond` the training images over the seconds the steps took.
+ * One row of a run's `training.csv`, in the flat shape of `metrics.jsonl`: the training steps since the previous row
+ * (at most `every`, never across a phase), summarised. `step` is the 0-based index of the last of them (as in
+ * `metrics.jsonl`), `epoch` and `phase` its; `lr` its learning rate; `loss` and `block1Loss` ... `block<N>Loss` (one
+ * per block, null where no step trained the block) the means over the steps; `imagesPerSecond` the training images
+ * over the seconds the steps took.
  */
 export interface TrainingSummaryRow {
   step: number;
@@ -20,7 +22,7 @@ export interface TrainingSummaryRow {
   phase: number;
   lr: number;
   loss: number;
-  blockLosses: (number | null)[];
+  [column: BlockLossColumn]: number | null;
   imagesPerSecond: number;
 }
 
@@ -45,9 +47,10 @@ export function trainingSummary(metrics: readonly StepMetrics[], every = 50): Tr
     const next = metrics[i + 1];
     if ((m.step + 1) % every !== 0 && next !== undefined && next.phase === m.phase) return;
     const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-    const blocks = Math.max(...window.map((w) => w.blockLosses.length));
+    const losses = window.map(rowBlockLosses);
+    const blocks = Math.max(...losses.map((l) => l.length));
     const blockLosses = Array.from({ length: blocks }, (_, b) => {
-      const trained = window.map((w) => w.blockLosses[b]).filter((v): v is number => v !== null && v !== undefined);
+      const trained = losses.map((l) => l[b]).filter((v): v is number => v !== null && v !== undefined);
       return trained.length > 0 ? round6(mean(trained)) : null;
     });
     // Every step trains one batch, so images per second over the window is the harmonic mean of the steps' rates.
@@ -58,7 +61,7 @@ export function trainingSummary(metrics: readonly StepMetrics[], every = 50): Tr
       phase: m.phase,
       lr: m.lr,
       loss: round6(mean(window.map((w) => w.loss))),
-      blockLosses,
+      ...blockLossColumns(blockLosses),
       imagesPerSecond: rates.length > 0 ? round6(rates.length / rates.reduce((a, r) => a + 1 / r, 0)) : 0,
     });
     window = [];
@@ -68,15 +71,39 @@ export function trainingSummary(metrics: readonly StepMetrics[], every = 50): Tr
 
 /** Writes `rows` as `training.csv`: step, epoch, phase, lr, loss, block1Loss ... blockNLoss (empty: not trained), imagesPerSecond. */
 function writeTrainingCsv(file: string, rows: readonly TrainingSummaryRow[]): void {
-  const blocks = Math.max(0, ...rows.map((r) => r.blockLosses.length));
+  const blocks = Math.max(0, ...rows.map((r) => rowBlockLosses(r).length));
   appendTableRows(
     file,
-    rows.map(({ blockLosses, imagesPerSecond, ...r }) => ({
-      ...r,
-      ...Object.fromEntries(Array.from({ length: blocks }, (_, b) => [`block${b + 1}Loss`, blockLosses[b] ?? null])),
-      imagesPerSecond,
-    })),
+    rows.map((r) => {
+      const { step, epoch, phase, lr, loss, imagesPerSecond } = r;
+      const losses = rowBlockLosses(r);
+      return { step, epoch, phase, lr, loss, ...blockLossColumns(Array.from({ length: blocks }, (_, b) => losses[b] ?? null)), imagesPerSecond };
+    }),
   );
+}
+
+/**
+ * The rows of a `training.csv` (`collectExperiment`) as `TrainingSummaryRow`s, numbers parsed, an empty block loss
+ * `null`. A missing file is none; a row whose numbers do not parse is an error naming the file and row.
+ */
+export function readTrainingCsv(file: string): TrainingSummaryRow[] {
+  return readTableRows(file).map((r, i) => {
+    const out: Record<string, number | null> = {};
+    for (const [column, text] of Object.entries(r)) {
+      const blockLoss = /^block\d+Loss$/.test(column);
+      if (blockLoss && text === '') {
+        out[column] = null;
+        continue;
+      }
+      const v = Number(text);
+      if (text === '' || !Number.isFinite(v)) throw new Error(`readTrainingCsv: ${file}, row ${i + 2}: column '${column}' is not a number: '${text}'`);
+      out[column] = v;
+    }
+    for (const c of ['step', 'epoch', 'phase', 'lr', 'loss', 'imagesPerSecond']) {
+      if (!(c in out)) throw new Error(`readTrainingCsv: ${file} has no column '${c}'`);
+    }
+    return out as unknown as TrainingSummaryRow;
+  });
 }
 
 /**

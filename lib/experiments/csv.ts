@@ -1,49 +1,30 @@
 import * as fs from 'fs';
+import * as aq from 'arquero';
 
 /**
  * The rows of a CSV table written by `appendTableRows` (a header line, RFC 4180 quoting), each as column -> cell
- * text (an empty cell is `''`). A missing file is an empty table.
+ * text (an empty cell is `''`). A missing or empty file is an empty table; blank lines are skipped.
+ *
+ * Parsing is arquero's `fromCSV`, without type inference (callers convert the columns they know). arquero sizes
+ * the table by the header, so a row with fewer cells (a line torn by a killed writer, a hand edit) shows up as
+ * missing cells and is an error naming the file and row; cells beyond the header's width are not seen.
  */
 export function readTableRows(file: string): Record<string, string>[] {
   if (!fs.existsSync(file)) return [];
-  const records = parseCsv(fs.readFileSync(file, 'utf8'));
-  if (records.length === 0) return [];
-  const [header, ...rows] = records;
-  return rows.map((cells, i) => {
-    if (cells.length !== header.length) throw new Error(`readTableRows: ${file}, row ${i + 2} has ${cells.length} cells for ${header.length} columns`);
-    return Object.fromEntries(header.map((h, j) => [h, cells[j]]));
-  });
-}
-
-/** CSV text -> records of cells; quoted cells may hold commas, doubled quotes and line breaks; blank lines are skipped. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      cells.push(cell);
-      if (cells.length > 1 || cells[0] !== '') records.push(cells);
-      cells = [];
-      cell = '';
-    } else cell += c;
+  const text = fs.readFileSync(file, 'utf8');
+  if (text.trim() === '') return [];
+  const table = aq.fromCSV(text, { header: false, autoType: false });
+  const names = table.columnNames();
+  const records = table.objects() as Record<string, string | null | undefined>[];
+  const [header, ...rows] = records.map((r) => names.map((n) => r[n]));
+  const columns = header.map((h) => h ?? '');
+  const out: Record<string, string>[] = [];
+  for (const cells of rows) {
+    const given = cells.filter((c) => c !== undefined).length;
+    if (given === 1 && cells[0] === null) continue;
+    // Rows are counted as records after the header (row 1), blank lines left out.
+    if (given !== columns.length) throw new Error(`readTableRows: ${file}, row ${out.length + 2} has ${given} cells for ${columns.length} columns`);
+    out.push(Object.fromEntries(columns.map((h, j) => [h, cells[j] ?? ''])));
   }
-  if (cell !== '' || cells.length > 0) {
-    cells.push(cell);
-    records.push(cells);
-  }
-  return records;
+  return out;
 }

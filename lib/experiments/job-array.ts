@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { withCropInterpolation } from '../data/views';
 import { readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
 import { ExperimentPreset } from './preset';
 import { ResultRow, writeResults } from './results';
@@ -113,6 +114,17 @@ export function arrayManifest(p: ExperimentPreset, outDir: string, command: stri
   return { figure: p.figure, scale: p.scale, outDir: path.resolve(outDir), command, waves, tasks };
 }
 
+/** `p` with the crop interpolation of its runs' view recipes named, so that a preset written before the choice existed compares equal. */
+function namedInterpolations(p: ExperimentPreset): ExperimentPreset {
+  return {
+    ...p,
+    runs: p.runs.map((r) => {
+      const views = r.config.data?.views;
+      return views === undefined ? r : { ...r, config: { ...r.config, data: { ...r.config.data, views: withCropInterpolation(views) } } };
+    }),
+  };
+}
+
 /**
  * Makes `outDir` an experiment folder of `p`: writes `preset.json` when it has none (every task may, at the same
  * time: the content is the same and the write is atomic), and throws when it holds another preset, naming the fields
@@ -120,13 +132,13 @@ export function arrayManifest(p: ExperimentPreset, outDir: string, command: stri
  */
 export function claimExperimentFolder(p: ExperimentPreset, outDir: string): void {
   const file = path.join(path.resolve(outDir), 'preset.json');
-  const fresh = JSON.parse(JSON.stringify(p)) as Record<string, unknown>;
+  const fresh = JSON.parse(JSON.stringify(namedInterpolations(p))) as Record<string, unknown>;
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeRunJson(file, p);
     return;
   }
-  const stored = readRunJson<Record<string, unknown>>(file);
+  const stored = namedInterpolations(readRunJson<ExperimentPreset>(file)) as unknown as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(stored), ...Object.keys(fresh)])].filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(fresh[k]));
   if (keys.length > 0) {
     throw new Error(`${file} holds another preset (it differs in ${keys.join(', ')}); give the options the array was emitted with, or another --out`);

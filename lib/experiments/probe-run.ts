@@ -12,6 +12,8 @@ import { linearProbeAugmented } from '../eval/linear-probe-augmented';
 import { BlockwiseSslModel } from '../train/blockwise-ssl-model';
 import { loadRunModel, readRunConfig } from '../train/load-run';
 import { appendTableRows, runPaths } from '../train/run-folder';
+import { probeTag } from '../train/run-metrics';
+import { ScalarWriter } from '../train/tensorboard';
 import { ResolvedTrainConfig, TrainMethod } from '../train/train-config';
 import { runSplit } from '../train/training-data';
 import { readTableRows } from './csv';
@@ -117,7 +119,8 @@ export function featureSource(model: BlockwiseSslModel, kind: FeatureKind, stage
  * `settings.features`, each linear probe of `settings.linear` and the kNN probe, trained on the run's training
  * split (`probeSplits`) and scored on the held-out images, the model in eval mode (running batch-norm statistics,
  * no noise). Images get the evaluation transform of the run's views (centre crop of `evalCropFraction`, resize to
- * the view size, the views' normalization). Appends the rows to the run's `probes.csv` and returns them.
+ * the view size, the views' normalization). Appends the rows to the run's `probes.csv`, writes their top-1 accuracies
+ * as TensorBoard scalars at the checkpoint's step (`probe/<features>/block<k>/<probe>`, `probeTag`), and returns them.
  *
  *     const rows = await probeRun('runs/fig4/end-to-end', preset('fig4', 'cpu').probe, { dataset: await loadDatasetSource({ name: 'fashion-mnist' }) });
  */
@@ -189,6 +192,7 @@ export async function probeRun(runDir: string, settings: ProbeSettings, options:
       }
     }
     appendTableRows(runPaths(runDir).probes, rows.map((r) => ({ ...r })));
+    new ScalarWriter(runDir).write(step, Object.fromEntries(rows.map((r) => [probeTag(r.features, r.block, r.probe), r.top1])));
     return rows;
   } finally {
     model.dispose();

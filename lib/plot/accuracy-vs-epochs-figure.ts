@@ -30,7 +30,7 @@ export interface AccuracyVsEpochsOptions {
  *
  *     accuracyVsEpochsFigure(summary.epochResults, { block: 4, representation: 'gsp', probe: 'linear' });
  */
-export function accuracyVsEpochsFigure(rows: readonly EpochAccuracyRow[], options: AccuracyVsEpochsOptions): PlotlyFigure {
+export function accuracyVsEpochsFigure(rows: readonly EpochAccuracyRow[], options: AccuracyVsEpochsOptions): PlotlyFigure<PlotlyScatterTrace> {
   const { block, representation, probe, title = `Block ${block} accuracy against training epochs (${representation}, ${probe} probe)` } = options;
   const byRun = new Map<string, Map<number, Map<number, number>>>();
   for (const r of rows) {

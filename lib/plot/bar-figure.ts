@@ -20,7 +20,7 @@ export interface BarFigureOptions {
  *
  *     barFigure(['gaussian noise', 'shot noise'], [{ name: 'end-to-end', values: [55.1, 57.0], errors: [9.8, 10.1] }], { yTitle: 'error (%)' });
  */
-export function barFigure(categories: readonly string[], series: readonly BarSeries[], options: BarFigureOptions = {}): PlotlyFigure {
+export function barFigure(categories: readonly string[], series: readonly BarSeries[], options: BarFigureOptions = {}): PlotlyFigure<PlotlyBarTrace> {
   const { title = '', xTitle = '', yTitle = '' } = options;
   if (categories.length === 0) throw new Error('barFigure: no categories given');
   if (series.length === 0) throw new Error('barFigure: no series given');

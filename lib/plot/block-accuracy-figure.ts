@@ -23,7 +23,7 @@ export interface BlockAccuracyFigureOptions {
  *
  *     blockAccuracyFigure([{ name: 'end-to-end', points: [{ block: 4, accuracies: [71.2, 71.6] }], paper: [{ block: 4, accuracy: 71.57 }] }]);
  */
-export function blockAccuracyFigure(series: readonly BlockAccuracySeries[], options: BlockAccuracyFigureOptions = {}): PlotlyFigure {
+export function blockAccuracyFigure(series: readonly BlockAccuracySeries[], options: BlockAccuracyFigureOptions = {}): PlotlyFigure<PlotlyScatterTrace> {
   const { title = 'Accuracy per block', yTitle = 'linear-probe top-1 accuracy (%)' } = options;
   if (series.length === 0) throw new Error('blockAccuracyFigure: no series given');
   const data: PlotlyScatterTrace[] = [];

@@ -38,7 +38,7 @@ const PLOT_DECIMALS = 1e4;
  *
  *     display(violinFigure([{ name: 'blockwise', blocks: await blockCorrelationStatistics(model, data, { views }) }]));
  */
-export function violinFigure(series: readonly ViolinSeries[], options: ViolinFigureOptions = {}): PlotlyFigure {
+export function violinFigure(series: readonly ViolinSeries[], options: ViolinFigureOptions = {}): PlotlyFigure<PlotlyViolinTrace> {
   const { title = 'Cross-correlation terms per block', maxPointsPerViolin = 2000 } = options;
   if (series.length === 0) throw new Error('violinFigure: no series given');
   if (!(Number.isInteger(maxPointsPerViolin) && maxPointsPerViolin >= 2)) {

@@ -1,5 +1,6 @@
 import { HeadSpec } from '../blockwise/create-head';
 import { FeatureNoiseConfig } from '../blockwise/noise';
+import { CROP_INTERPOLATIONS } from '../data/augmentations/crop-resize';
 import { ChannelStats } from '../data/normalization';
 import { TwoViewRecipe, ViewRecipe } from '../data/views';
 import { ResNetConfig } from '../nn/resnet';
@@ -77,7 +78,7 @@ const optimizer = obj<Partial<OptimizerConfig>>({ kind: oneOf(['lars', 'adam'] s
 const range = arrayOf(num, 2);
 const view = obj<ViewRecipe>(
   {
-    crop: obj<ViewRecipe['crop']>({ size: num, scale: range, ratio: range }, ['size', 'scale', 'ratio']),
+    crop: obj<ViewRecipe['crop']>({ size: num, scale: range, ratio: range, interpolation: oneOf(CROP_INTERPOLATIONS) }, ['size', 'scale', 'ratio']),
     flip: num,
     colorJitter: obj<ViewRecipe['colorJitter']>({ brightness: num, contrast: num, saturation: num, hue: num, p: num }, ['brightness', 'contrast', 'saturation', 'hue', 'p']),
     grayscale: num,

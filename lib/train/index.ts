@@ -17,3 +17,5 @@ export * from './run-lock';
 export * from './build-model';
 export * from './load-run';
 export * from './run-training';
+export * from './run-metrics';
+export { EVENT_FILE_VERSION, listEventFiles, readEventFile, ScalarEvent, ScalarWriter } from './tensorboard';

@@ -3,16 +3,18 @@ import { BlockwiseSslModel } from './blockwise-ssl-model';
 import { buildModel } from './build-model';
 import { checkTrainConfigKeys } from './config-schema';
 import { checkpointFile, listCheckpoints, readCheckpoint, restoreVariables } from './checkpoint';
+import { withCropInterpolation } from '../data/views';
 import { readRunJson, runPaths } from './run-folder';
 import { ResolvedTrainConfig } from './train-config';
 
-/** The resolved config a run folder was trained with (`config.json`). */
+/** The resolved config a run folder was trained with (`config.json`), its crops' interpolation named. */
 export function readRunConfig(runDir: string): ResolvedTrainConfig {
   const file = runPaths(runDir).config;
   if (!fs.existsSync(file)) throw new Error(`readRunConfig: ${runDir} is not a run folder (no config.json)`);
   const config = readRunJson<ResolvedTrainConfig>(file);
   checkTrainConfigKeys(config, file);
-  return config;
+  // Configs written before the crop's interpolation was recorded were bilinear.
+  return { ...config, data: { ...config.data, views: withCropInterpolation(config.data.views) } };
 }
 
 /** The checkpoint file of a run after `step` steps, or its newest one; throws when there is none. */

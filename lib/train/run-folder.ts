@@ -1,11 +1,14 @@
 import * as fs from 'fs';
+import * as aq from 'arquero';
 import * as path from 'path';
 import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
 
 /**
  * The files of a run folder:
  * - `config.json`: the resolved `TrainConfig` (every default filled in);
- * - `metrics.jsonl`: one JSON object per training step (`StepMetrics`);
+ * - `metrics.jsonl`: one JSON object per training step (`StepMetrics`), flat: a column per block's loss;
+ * - `events.out.tfevents.<secs>.<host>.<pid>`: the same scalars (and probe accuracies) for TensorBoard, one file per
+ *   process that wrote some (`ScalarWriter` in `tensorboard.ts`);
  * - `status.json`: whether the run is running, completed, stopped or failed (`RunStatus`);
  * - `probes.csv`: probe results, one row per (probe, block, ...), written by the evaluation code;
  * - `checkpoints/step-<8 digits>.ckpt`: checkpoints (see `writeCheckpoint`);
@@ -34,6 +37,30 @@ export function runPaths(runDir: string): RunPaths {
   };
 }
 
+/**
+ * The column of a block's loss in `metrics.jsonl` and `training.csv`: `block1Loss`, `block2Loss`, ... (1-based, as
+ * the paper numbers blocks). Both files have one flat column per block, so pandas, arquero or a spreadsheet read
+ * them without unpacking arrays.
+ */
+export type BlockLossColumn = `block${number}Loss`;
+
+/** The loss column of block `index` (0-based). */
+export function blockLossColumn(index: number): BlockLossColumn {
+  return `block${index + 1}Loss`;
+}
+
+/** A column per block (`block1Loss`, ...) of `losses`, one per block in order; NaN (no loss in this step) is `null`. */
+export function blockLossColumns(losses: readonly (number | null)[]): Record<BlockLossColumn, number | null> {
+  return Object.fromEntries(losses.map((l, i) => [blockLossColumn(i), l === null || Number.isNaN(l) ? null : l]));
+}
+
+/** The block losses of a flat row (`metrics.jsonl` line, `training.csv` row), block 1 first, `null` where none. */
+export function rowBlockLosses(row: { [column: BlockLossColumn]: number | null | undefined }): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (let i = 0; blockLossColumn(i) in row; i++) out.push(row[blockLossColumn(i)] ?? null);
+  return out;
+}
+
 /** One line of `metrics.jsonl`: what one training step did. */
 export interface StepMetrics {
   /** Global step, 0-based. */
@@ -42,15 +69,35 @@ export interface StepMetrics {
   epoch: number;
   /** Phase index (sequential training: one per trained block). */
   phase: number;
-  /** Loss of every block, `null` for blocks without a loss in this step (JSON has no NaN). */
-  blockLosses: (number | null)[];
+  lr: number;
   /** Sum of the back-propagated block losses. */
   loss: number;
-  lr: number;
+  /** Loss of every block (`block1Loss`, ...), `null` for blocks without a loss in this step (JSON has no NaN). */
+  [column: BlockLossColumn]: number | null;
   /** Training images (not views) per second over this step, data loading and augmentation included. */
   imagesPerSecond: number;
   /** Wall-clock time of writing, ISO 8601. */
   time: string;
+}
+
+/**
+ * A `metrics.jsonl` line as `StepMetrics`, its keys in file order. Lines written before the flat shape hold the block
+ * losses as one array (`blockLosses`); they become the flat columns.
+ */
+function flatStepMetrics(line: Record<string, unknown>): StepMetrics {
+  if (!Array.isArray(line.blockLosses)) return line as unknown as StepMetrics;
+  const { step, epoch, phase, lr, loss, blockLosses, imagesPerSecond, time, ...rest } = line;
+  return {
+    step,
+    epoch,
+    phase,
+    lr,
+    loss,
+    ...blockLossColumns(blockLosses as (number | null)[]),
+    imagesPerSecond,
+    time,
+    ...rest,
+  } as StepMetrics;
 }
 
 /** The state of a run, rewritten at every start, checkpoint and end. A killed run stays `'running'`. */
@@ -73,7 +120,7 @@ let tmpCount = 0;
  * then renamed over `file`, so a kill or a full disk leaves either the old file or the new one, never a torn one.
  * A failure names the file and removes the temporary file.
  */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}-${tmpCount++}`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -109,7 +156,10 @@ export function appendMetrics(file: string, m: StepMetrics): void {
   }
 }
 
-/** The metrics of a run, in step order; a torn last line (a run killed mid-write) is skipped. */
+/**
+ * The metrics of a run, in step order, flat (`StepMetrics`; lines of the older shape with a `blockLosses` array are
+ * read as the flat columns); a torn last line (a run killed mid-write) is skipped.
+ */
 export function readMetrics(runDir: string): StepMetrics[] {
   const file = runPaths(runDir).metrics;
   if (!fs.existsSync(file)) return [];
@@ -117,7 +167,7 @@ export function readMetrics(runDir: string): StepMetrics[] {
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as StepMetrics);
+      out.push(flatStepMetrics(JSON.parse(line) as Record<string, unknown>));
     } catch {
       // Only the line a killed run was writing can be torn.
     }
@@ -142,27 +192,21 @@ export function truncateMetrics(runDir: string, step: number): void {
 /** A cell of a results table. */
 export type TableValue = string | number | boolean | null;
 
-function csvCell(v: TableValue): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
- * Appends rows to a CSV table (header line first when the file is new), the format arquero's `loadCSV` /
- * `fromCSV` and pandas read. Every row must have the file's columns, in any order; `null` is an empty cell.
+ * Appends rows to a CSV table (header line first when the file is new), written by arquero's `toCSV` (RFC 4180
+ * quoting), the format arquero's `loadCSV` / `fromCSV` and pandas read. Every row must have the file's columns, in
+ * any order; `null` is an empty cell.
  */
 export function appendTableRows(file: string, rows: Record<string, TableValue>[]): void {
   if (rows.length === 0) return;
   let columns: string[];
-  let text = '';
-  if (fs.existsSync(file) && fs.statSync(file).size > 0) {
+  const isNew = !(fs.existsSync(file) && fs.statSync(file).size > 0);
+  if (!isNew) {
     columns = fs.readFileSync(file, 'utf8').split(/\r?\n/, 1)[0].split(',');
   } else {
     columns = Object.keys(rows[0]);
     const bad = columns.find((c) => !/^[^",\r\n]+$/.test(c));
     if (bad !== undefined) throw new Error(`appendTableRows: column name '${bad}' is empty or holds a comma, quote or line break`);
-    text += `${columns.join(',')}\n`;
   }
   for (const row of rows) {
     const keys = Object.keys(row);
@@ -171,8 +215,8 @@ export function appendTableRows(file: string, rows: Record<string, TableValue>[]
     if (extra.length > 0 || missing.length > 0) {
       throw new Error(`appendTableRows: ${file} has columns [${columns}]; a row lacks [${missing}] and adds [${extra}]`);
     }
-    text += `${columns.map((c) => csvCell(row[c])).join(',')}\n`;
   }
+  const text = aq.toCSV(aq.from(rows, columns), { header: isNew, columns });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.appendFileSync(file, text);
 }
@@ -188,12 +232,17 @@ export function markRunFolder(runDir: string): void {
   writeRunJson(path.join(path.resolve(runDir), RUN_MARKER_FILE), { createdBy: 'blockwise-ssl', created: new Date().toISOString() });
 }
 
-/** The files this project writes at the top of a run folder (besides `checkpoints/`). */
+/** The files this project writes at the top of a run folder (besides `checkpoints/` and TensorBoard event files). */
 const RUN_FILES = [RUN_MARKER_FILE, RUN_LOCK_FILE, 'config.json', 'metrics.jsonl', 'status.json', 'probes.csv', 'dataset.json', 'statistics.json'];
+
+/** Whether a file name is one of the TensorBoard event files a run writes (`events.out.tfevents.<secs>.<host>.<pid>`). */
+export function isEventFileName(name: string): boolean {
+  return /^events\.out\.tfevents\.\d+\.[\w.-]+$/.test(name) && !/\.(tmp|stale)-[\w-]+$/.test(name);
+}
 
 function isRunFile(name: string): boolean {
   const base = name.replace(/\.(tmp|stale)-[\w-]+$/, '');
-  return RUN_FILES.includes(base);
+  return RUN_FILES.includes(base) || isEventFileName(base);
 }
 
 /** Entries of a run folder that this project did not write, relative to it (`checkpoints/x` for one in checkpoints/). */

@@ -13,7 +13,8 @@ import { buildModel, loadBlocks } from './build-model';
 import { Checkpoint, checkpointFile, firstNonFinite, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
 import { readRunConfig, runCheckpointFile } from './load-run';
 import { NonFiniteLossError } from './non-finite-loss-error';
-import { appendMetrics, checkRunDirPath, markRunFolder, readRunJson, RunStatus, runPaths, truncateMetrics, writeRunJson } from './run-folder';
+import { blockLossColumns, checkRunDirPath, markRunFolder, readRunJson, RunStatus, runPaths, writeRunJson } from './run-folder';
+import { openRunMetrics } from './run-metrics';
 import { lockRunFolder, RUN_LOCK_FILE } from './run-lock';
 import { deriveSeed, SeedStream } from './seeds';
 import { SslStepResult, sslTrainStep } from './ssl-step';
@@ -93,7 +94,7 @@ export interface TrainingResult {
  * Trains a model from scratch as `config` says, in `options.runDir` (created; must be empty). The config and its
  * training plan are checked before anything is written; then the folder gets its marker (`.blockwise-run`) and,
  * while training, its `run.lock` (`lockRunFolder`). It writes the resolved config to `config.json`, one line
- * per step to `metrics.jsonl`, checkpoints to `checkpoints/` (every `checkpoint.everySteps` steps, at every
+ * per step to `metrics.jsonl` (and as TensorBoard scalars, `openRunMetrics`), checkpoints to `checkpoints/` (every `checkpoint.everySteps` steps, at every
  * epoch end, at the end of each sequential phase, of the run, and when stopped), and `status.json`. The model is disposed at the end; `loadRunModel(runDir)`
  * gives it back from the last checkpoint.
  *
@@ -224,7 +225,7 @@ async function train(
       const source = runCheckpointFile(config.init.run, config.init.step);
       loadBlocks(model, config.init.blocks, await readCheckpoint(source.file), source.file);
     }
-    truncateMetrics(paths.dir, step);
+    const metrics = openRunMetrics(paths.dir, step);
     status(step >= plan.totalSteps ? 'completed' : 'running');
 
     const save = async (reason: CheckpointEvent['reason'], phase: number): Promise<void> => {
@@ -324,13 +325,13 @@ async function train(
       meanStepSeconds = meanStepSeconds === null ? seconds : 0.9 * meanStepSeconds + 0.1 * seconds;
       const epoch = Math.floor(step / plan.stepsPerEpoch);
       const imagesPerSecond = config.data.batchSize / seconds;
-      appendMetrics(paths.metrics, {
+      metrics.append({
         step,
         epoch,
         phase: phase.index,
-        blockLosses: result.blockLosses.map((l) => (Number.isNaN(l) ? null : l)),
-        loss: result.loss,
         lr,
+        loss: result.loss,
+        ...blockLossColumns(result.blockLosses),
         imagesPerSecond,
         time: new Date().toISOString(),
       });

@@ -5,7 +5,7 @@ import { Adam, AdamConfig } from '../optim/adam';
 import { defaultPartition, Partition, validatePartition } from '../blockwise/partition';
 import { FeatureNoiseConfig } from '../blockwise/noise';
 import { HeadSpec } from '../blockwise/create-head';
-import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe } from '../data/views';
+import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe, withCropInterpolation } from '../data/views';
 import { FASHION_MNIST_STATS } from '../data/normalization';
 import { BlockwiseSslConfig } from './blockwise-ssl-model';
 import { BlockLossSpec } from './block-loss';
@@ -203,8 +203,9 @@ export const PAPER_OPTIMIZER: OptimizerConfig = {
 /**
  * The default two-view recipe of a dataset: Barlow Twins' recipe without blur at the image size for the
  * small-image datasets (`barlowTwinsViewsSmall`; Fashion-MNIST keeps its single gray channel, which the
- * colour jitter treats as torchvision treats a gray image, with its own mean and std), the full recipe with
- * ImageNet statistics for other 3-channel datasets. Other 1-channel datasets need an explicit recipe.
+ * colour jitter treats as torchvision treats a gray image, with its own mean and std; crops resized bilinearly),
+ * the full recipe with ImageNet statistics for other 3-channel datasets (crops resized bicubically, as the
+ * authors'). Other 1-channel datasets need an explicit recipe.
  */
 export function defaultViews(dataset: DatasetInfo): TwoViewRecipe {
   const [h, , c] = dataset.imageShape;
@@ -306,7 +307,13 @@ export function resolveTrainConfig(config: TrainConfig, dataset: DatasetInfo): R
 
   const d = config.data ?? {};
   const name = d.dataset ?? dataset.name;
-  const views = d.views ?? defaultViews({ ...dataset, name });
+  let views: TwoViewRecipe | TwoViewRecipe[];
+  try {
+    // Recorded with every crop's interpolation named, the default (bilinear) included.
+    views = withCropInterpolation(d.views ?? defaultViews({ ...dataset, name }));
+  } catch (e) {
+    fail(`data.${(e as Error).message}`);
+  }
   const recipes = Array.isArray(views) ? views : [views];
   if (Array.isArray(views)) {
     if (views.length !== numBlocks) fail(`${views.length} view recipes for ${numBlocks} blocks`);

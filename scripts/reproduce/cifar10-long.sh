@@ -119,7 +119,8 @@ collect() {
     fs.writeFileSync(path.join(merged, "results.csv"), [header, ...rows].join("\n") + "\n");
     if (epochHeader !== null) fs.writeFileSync(path.join(merged, "epochs.csv"), [epochHeader, ...epochRows].join("\n") + "\n");
   ' "$tmp" "$runs/fig4-lane-a" "$runs/fig4-lane-b" || { echo "nothing to collect yet"; return 0; }
-  "${reproduce[@]}" --show >"$tmp/fig4/preset.json"
+  # The preset as the lanes' own commit resolves it (this checkout's may have moved on).
+  (cd "$tree" && "${reproduce[@]}" --show) >"$tmp/fig4/preset.json"
   # Replace the committed folder only once the new one is complete.
   if [ -d "$dest" ]; then mv "$dest" "$tmp/old"; fi
   mv "$tmp/fig4" "$dest"

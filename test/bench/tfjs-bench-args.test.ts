@@ -5,6 +5,7 @@ describe('bench: tfjs_bench options (no timing)', () => {
   it('parses the pipeline parts and the whole-run task', () => {
     assert.strictEqual(parseArgs(['--task', 'pipeline', '--part', 'train']).part, 'train');
     assert.strictEqual(parseArgs(['--task', 'pipeline']).part, 'fused');
+    assert.strictEqual(parseArgs(['--task', 'pipeline', '--part', 'fused-bicubic']).part, 'fused-bicubic');
     const run = parseArgs(['--task', 'run', '--steps', '60', '--threads', '2']);
     assert.deepStrictEqual([run.task, run.steps, run.threads], ['run', 60, 2]);
     assert.throws(() => parseArgs(['--task', 'pipeline', '--part', 'nope']), /--part must be/);

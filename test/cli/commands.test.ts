@@ -109,6 +109,8 @@ describe('cli/commands', () => {
     // A sequential run trains each of its 4 blocks for the 20 epochs (footnote 5): 80 epochs, 81 checkpoints with its end.
     assert.ok(long.runs.every((x: { config: { method: string; data: { epochs: number; views: { view1: { crop: { size: number } } } }; checkpoint: { keep: number } } }) =>
       x.config.data.epochs === (x.config.method === 'sequential' ? 80 : 20) && x.config.data.views.view1.crop.size === 16 && x.config.checkpoint.keep >= 81));
+    // LARS with trust coefficient 0.02 (the paper's 0.001 under-trains 7,020 steps of 128), the paper's otherwise.
+    assert.ok(long.runs.every((x: { config: { optimizer?: { eta?: number; baseLr?: number } } }) => x.config.optimizer?.eta === 0.02 && x.config.optimizer?.baseLr === 0.2));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');
     for (const f of ['fig4', 'fig15', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
     // Fig. 15: --corruptions narrows the corruptions scored, validated; other figures score none.

@@ -113,7 +113,9 @@ describe('cli/reproduce --emit / --index / --collect', () => {
     assert.strictEqual(readRunJson<ArrayManifest>(path.join(out, 'array', 'manifest.json')).tasks.length, 10);
   });
 
-  it('the SLURM script run over every index (smoke) gives the results.csv of reproduce in one process; --collect saves them', async () => {
+  it('the SLURM script run over every index (smoke) gives the results.csv of reproduce in one process; --collect saves them', async function () {
+    // Every index of smoke Fig. 4 is its own process (start-up, backend, dataset): about 60 s on a quiet 2-core machine.
+    this.timeout(360000);
     const single = tempDir();
     const one = await cli('reproduce', 'fig7', '--scale', 'smoke', '--out', single);
     assert.strictEqual(one.status, 0, one.stderr);

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../lib/nn/rng';
-import { augmentView, barlowTwinsViews, barlowTwinsViewsSmall, twoViews, ViewRecipe, FASHION_MNIST_STATS } from '../../lib/data';
+import { augmentView, barlowTwinsViews, barlowTwinsViewsSmall, CropInterpolation, twoViews, ViewRecipe, FASHION_MNIST_STATS } from '../../lib/data';
 import { applyView, fusedTwoViews, pixelsToUnit, sampleView } from '../../lib/data/augmentations/fused-view';
 import { pixelsToTensor } from '../../lib/data/loader';
 import { onBackend } from '../backend/compare-backends';
@@ -22,9 +22,9 @@ function tensorView(pixels: Uint8Array, shape: [number, number, number, number],
   return out;
 }
 
-/** Every step forced on: crop, flip, jitter (with hue), grayscale, blur, solarize, normalize. */
-function everything(size: number, stats = barlowTwinsViews().view1.normalize): ViewRecipe {
-  const v = barlowTwinsViews({ size }).view2;
+/** Every step forced on: crop (resized with `interpolation`), flip, jitter (with hue), grayscale, blur, solarize, normalize. */
+function everything(size: number, stats = barlowTwinsViews().view1.normalize, interpolation: CropInterpolation = 'bilinear'): ViewRecipe {
+  const v = barlowTwinsViews({ size, interpolation }).view2;
   return { ...v, flip: 0.5, colorJitter: { ...v.colorJitter, p: 1 }, grayscale: 0.3, blur: { p: 0.7, sigma: [0.1, 2] }, solarize: { ...v.solarize, p: 0.5 }, normalize: stats };
 }
 
@@ -38,21 +38,25 @@ describe('fused view (typed-array augmentation)', () => {
       for (const [seed, recipe] of [
         [1, everything(12)],
         [2, everything(24)],
-        [3, barlowTwinsViews({ size: 16 }).view1],
+        [3, barlowTwinsViews({ size: 16, interpolation: 'bilinear' }).view1],
         [4, barlowTwinsViewsSmall({ size: 16 }).view2],
+        // Bicubic: shrinking (antialiased) and enlarging crops, the paper's recipe as it is.
+        [5, everything(12, undefined, 'bicubic')],
+        [6, everything(24, undefined, 'bicubic')],
+        [7, barlowTwinsViews({ size: 16 }).view1],
       ] as [number, ViewRecipe][]) {
         const expected = await onBackend(backend, () => tensorView(pixels, shape, recipe, seed));
         const draws = sampleView(shape[0], shape[1], shape[2], shape[3], recipe, new Rng(seed));
         const actual = applyView(pixelsToUnit(pixels), shape, recipe, draws);
         assert.strictEqual(actual.length, expected.length);
         // Normalized values reach about +-2.6; float32 rounding inside the colour maps and blur sums differs.
-        assertClose(actual, expected, { atol: 2e-5, rtol: 0, what: `seed ${seed}, ${recipe.crop.size}x${recipe.crop.size}` });
+        assertClose(actual, expected, { atol: 2e-5, rtol: 0, what: `seed ${seed}, ${recipe.crop.size}x${recipe.crop.size} ${recipe.crop.interpolation}` });
       }
     });
   }
 
-  it('is bit-identical to the cpu backend for crop, flip, grayscale, solarize and normalize', async () => {
-    const v = barlowTwinsViews({ size: 14 }).view2;
+  it('is bit-identical to the cpu backend for bilinear crop, flip, grayscale, solarize and normalize', async () => {
+    const v = barlowTwinsViews({ size: 14, interpolation: 'bilinear' }).view2;
     const recipe: ViewRecipe = { ...v, colorJitter: { ...v.colorJitter, p: 0 }, grayscale: 0.5, blur: { ...v.blur, p: 0 }, solarize: { ...v.solarize, p: 0.5 } };
     const expected = await onBackend('cpu', () => tensorView(pixels, shape, recipe, 9));
     const actual = applyView(pixelsToUnit(pixels), shape, recipe, sampleView(16, 20, 20, 3, recipe, new Rng(9)));
@@ -63,13 +67,26 @@ describe('fused view (typed-array augmentation)', () => {
     assertClose(actual, expected, { atol: 1e-6, rtol: 0, what: 'exact steps' });
   });
 
+  it('bicubic crop + flip alone: both paths agree within 1e-6 on [0, 1] pixels, shrinking and enlarging', async () => {
+    for (const size of [8, 28]) {
+      const v = barlowTwinsViews({ size, interpolation: 'bicubic' }).view1;
+      const recipe: ViewRecipe = { ...v, colorJitter: { ...v.colorJitter, p: 0 }, grayscale: 0, blur: { ...v.blur, p: 0 }, normalize: null };
+      const expected = await onBackend('cpu', () => tensorView(pixels, shape, recipe, 12));
+      const actual = applyView(pixelsToUnit(pixels), shape, recipe, sampleView(16, 20, 20, 3, recipe, new Rng(12)));
+      assertClose(actual, expected, { atol: 1e-6, rtol: 0, what: `bicubic crop to ${size}` });
+      assert.ok(actual.every((x) => x >= 0 && x <= 1), 'clamped to [0, 1]');
+    }
+  });
+
   it('gray images (C = 1): jitter without saturation and hue, as the tensor path', async () => {
     const s: [number, number, number, number] = [8, 16, 16, 1];
     const px = randomPixels(s, 4);
-    const recipe: ViewRecipe = { ...everything(12, FASHION_MNIST_STATS) };
-    const expected = await onBackend('cpu', () => tensorView(px, s, recipe, 5));
-    const actual = applyView(pixelsToUnit(px), s, recipe, sampleView(8, 16, 16, 1, recipe, new Rng(5)));
-    assertClose(actual, expected, { atol: 2e-5, rtol: 0, what: 'gray' });
+    for (const interpolation of ['bilinear', 'bicubic'] as const) {
+      const recipe = everything(12, FASHION_MNIST_STATS, interpolation);
+      const expected = await onBackend('cpu', () => tensorView(px, s, recipe, 5));
+      const actual = applyView(pixelsToUnit(px), s, recipe, sampleView(8, 16, 16, 1, recipe, new Rng(5)));
+      assertClose(actual, expected, { atol: 2e-5, rtol: 0, what: `gray, ${interpolation}` });
+    }
   });
 
   it('fusedTwoViews draws the views as twoViews does (view 1, then view 2 from the same generator)', async () => {

@@ -8,6 +8,9 @@ import { epochCheckpointStep, ExperimentPreset, loadDatasetSource, loadExperimen
 import { checkpointFile } from '../../lib/train/checkpoint';
 import { readRunConfig } from '../../lib/train/load-run';
 import { runPaths } from '../../lib/train/run-folder';
+import { probeTag } from '../../lib/train/run-metrics';
+import { listEventFiles } from '../../lib/train/tensorboard';
+import { scalarsByTagStep } from '../train/event-file-reader';
 import { runSplit } from '../../lib/train/training-data';
 
 /**
@@ -66,6 +69,11 @@ describe('experiments/probeEpochs (accuracy against epochs from kept checkpoints
       assert.deepStrictEqual(mine.filter((r) => r.epoch === 2).map(({ epoch: _, ...r }) => r), final, `${label} epoch 2`);
       const stored = readProbeRows(path.join(outDir, label));
       assert.deepStrictEqual(stored.map((r) => r.steps).sort((a, b) => a - b), mine.map((r) => r.steps).sort((a, b) => a - b), `${label} probes.csv: one row per probe and checkpoint`);
+      // The same top-1 accuracies as TensorBoard scalars, at the checkpoint's step, once each.
+      const scalars = scalarsByTagStep(listEventFiles(path.join(outDir, label)));
+      const probeScalars = [...scalars.keys()].filter((k) => k.startsWith('probe/'));
+      assert.strictEqual(probeScalars.length, stored.length, `${label}: a probe scalar per probes.csv row`);
+      for (const r of stored) assert.deepStrictEqual(scalars.get(`${probeTag(r.features, r.block, r.probe)}@${r.steps}`), [Math.fround(r.top1)], `${label} ${r.features} ${r.block} ${r.probe}`);
     }
     assert.deepStrictEqual(readEpochResults(path.join(outDir, 'epochs.csv')), rows);
     assert.deepStrictEqual(loadExperiment(outDir).epochResults, rows);

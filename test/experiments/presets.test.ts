@@ -38,6 +38,18 @@ describe('experiments/presets', () => {
     }
   });
 
+  it('crops: bicubic at paper scale (the authors\' recipe), bilinear at the smoke, cpu and cifar10-long scales (committed results)', () => {
+    for (const figure of FIGURE_IDS) {
+      for (const scale of SCALES) {
+        for (const r of preset(figure, scale).runs) {
+          const views = resolveTrainConfig(r.config, infoOf(preset(figure, scale).dataset)).data.views;
+          const used = new Set((Array.isArray(views) ? views : [views]).flatMap((v) => [v.view1.crop.interpolation, v.view2.crop.interpolation]));
+          assert.deepStrictEqual([...used], [scale === 'paper' ? 'bicubic' : 'bilinear'], `${figure} ${scale} ${r.label}`);
+        }
+      }
+    }
+  });
+
   it("paper scale: ResNet-50, batch 2048, 300 epochs, LARS 0.2 with 10 warm-up epochs, lambda 0.0051, projector 8192, CbE 1x1 / LSP to 2048", () => {
     for (const figure of FIGURE_IDS) {
       const p = preset(figure, 'paper');

@@ -17,7 +17,7 @@ import {
   savedExperimentDir,
   trainingSummary,
 } from '../../lib/experiments';
-import { readMetrics, StepMetrics } from '../../lib/train/run-folder';
+import { blockLossColumns, readMetrics, StepMetrics } from '../../lib/train/run-folder';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const made: string[] = [];
@@ -44,7 +44,7 @@ function movedTo(summary: ExperimentSummary, dir: string): ExperimentSummary {
 
 function step(step: number, phase: number, blockLosses: (number | null)[], imagesPerSecond: number): StepMetrics {
   const loss = blockLosses.reduce<number>((a, b) => a + (b ?? 0), 0);
-  return { step, epoch: 0, phase, blockLosses, loss, lr: step / 10, imagesPerSecond, time: '' };
+  return { step, epoch: 0, phase, lr: step / 10, loss, ...blockLossColumns(blockLosses), imagesPerSecond, time: '' };
 }
 
 describe('experiments/trainingSummary and savedExperimentDir', () => {
@@ -61,10 +61,10 @@ describe('experiments/trainingSummary and savedExperimentDir', () => {
       step(4, 1, [null, 6], 200),
     ];
     assert.deepStrictEqual(trainingSummary(metrics, 2), [
-      { step: 1, epoch: 0, phase: 0, lr: 0.1, loss: 3, blockLosses: [3, null], imagesPerSecond: 150 },
-      { step: 2, epoch: 0, phase: 0, lr: 0.2, loss: 1, blockLosses: [1, null], imagesPerSecond: 100 },
-      { step: 3, epoch: 0, phase: 1, lr: 0.3, loss: 8, blockLosses: [null, 8], imagesPerSecond: 200 },
-      { step: 4, epoch: 0, phase: 1, lr: 0.4, loss: 6, blockLosses: [null, 6], imagesPerSecond: 200 },
+      { step: 1, epoch: 0, phase: 0, lr: 0.1, loss: 3, block1Loss: 3, block2Loss: null, imagesPerSecond: 150 },
+      { step: 2, epoch: 0, phase: 0, lr: 0.2, loss: 1, block1Loss: 1, block2Loss: null, imagesPerSecond: 100 },
+      { step: 3, epoch: 0, phase: 1, lr: 0.3, loss: 8, block1Loss: null, block2Loss: 8, imagesPerSecond: 200 },
+      { step: 4, epoch: 0, phase: 1, lr: 0.4, loss: 6, block1Loss: null, block2Loss: 6, imagesPerSecond: 200 },
     ]);
     assert.deepStrictEqual(trainingSummary([]), []);
     assert.throws(() => trainingSummary(metrics, 0), /every must be a positive integer, got 0/);

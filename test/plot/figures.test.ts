@@ -5,11 +5,13 @@ import * as path from 'path';
 import {
   FIGURE_METADATA_KEY,
   PLOTLY_MIME,
+  PlotlyFigure,
   PlotlyScatterTrace,
   PlotlyViolinTrace,
   SERIES_COLORS,
   barFigure,
   blockAccuracyFigure,
+  display,
   displayTable,
   figureBundle,
   markdownTable,
@@ -164,5 +166,33 @@ describe('plot/display in a notebook kernel', () => {
     }
     const md = '|   a |\n|----:|\n|   1 |';
     assert.deepStrictEqual(written, [{ content: { data: { 'text/markdown': md, 'text/plain': md }, metadata: {}, transient: {} }, update: false }]);
+  });
+  it("takes a user's own figure of any plotly.js trace type (a heatmap, a histogram), typed by @types/plotly.js", async () => {
+    // What a notebook writes: this test compiling is half of the check (the figure types are plotly.js' own).
+    const heatmap: PlotlyFigure = {
+      data: [{ type: 'heatmap', z: [[1, 0.2], [0.2, 1]], x: ['b1', 'b2'], y: ['b1', 'b2'], colorscale: 'RdBu', zmin: -1, zmax: 1 }],
+      layout: { title: { text: 'cross-correlation' }, width: 400, height: 400 },
+    };
+    const histogram: PlotlyFigure = {
+      data: [{ type: 'histogram', x: [0.1, 0.2, 0.2, 0.9], histnorm: 'probability', xbins: { start: 0, end: 1, size: 0.25 }, name: 'off-diagonal' }],
+      layout: { barmode: 'overlay', xaxis: { title: { text: 'value' } } },
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tslab-user-figure-'));
+    const file = path.join(dir, 'node_modules', 'tslab', 'dist', 'jupyter.js');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'exports.lastWriteDisplayData = null;\n');
+    const jupyter = require(file) as { lastWriteDisplayData: ((content: unknown, update: boolean) => void) | null };
+    const written: { data: Record<string, unknown>; metadata: Record<string, unknown> }[] = [];
+    try {
+      jupyter.lastWriteDisplayData = (content) => written.push(content as (typeof written)[number]);
+      await display(heatmap, { png: false });
+      await display(histogram, { name: 'histogram', png: false });
+    } finally {
+      delete require.cache[file];
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepStrictEqual(written.map((w) => w.data[PLOTLY_MIME]), [heatmap, histogram]);
+    assert.deepStrictEqual(written.map((w) => w.metadata[FIGURE_METADATA_KEY]), [{ figure: 'cross-correlation' }, { figure: 'histogram' }]);
+    assert.strictEqual(written[0].data['text/plain'], "<Plotly figure 'cross-correlation': 1 traces>");
   });
 });

@@ -1,7 +1,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { barlowTwinsViewsSmall, FASHION_MNIST_STATS, TwoViewRecipe } from '../../lib/data';
 import { preset, withRunOverrides } from '../../lib/experiments';
+import { claimExperimentFolder } from '../../lib/experiments/job-array';
 import { readRunConfig } from '../../lib/train/load-run';
 import { runPaths } from '../../lib/train/run-folder';
 import { resumeTraining, runTraining } from '../../lib/train/run-training';
@@ -39,6 +41,7 @@ describe('reliability: training configs from JSON (unknown keys, wrong types, ga
     ['a string in an array of numbers', (c) => (c.model.projector = [16, '16']), /model\.projector\[1\] must be a number, got the string "16"/],
     ['an unknown head kind', (c) => (c.model.head = { kind: 'cbE' }), /model\.head\.kind must be one of 'gsp', 'lsp', 'cbe', got the string "cbE" \(did you mean cbe\?\)/],
     ['an unknown stem', (c) => (c.model.backbone.stem = 'cifar10'), /model\.backbone\.stem must be one of 'imagenet', 'cifar', got the string "cifar10" \(did you mean cifar\?\)/],
+    ['an unknown crop interpolation', (c) => (c.data.views.view1.crop.interpolation = 'lanczos'), /data\.views\.view1\.crop\.interpolation must be one of 'bilinear', 'bicubic', got the string "lanczos"/],
     ['a view recipe lacking a step', (c) => delete c.data.views.view1.blur, /data\.views\.view1 lacks data\.views\.view1\.blur/],
     ['a section that is not an object', (c) => (c.optimizer = 0.1), /optimizer must be an object, got number 0\.1/],
   ];
@@ -80,6 +83,29 @@ describe('reliability: training configs from JSON (unknown keys, wrong types, ga
     assert.match(r.stderr, new RegExp(`blockwise-ssl resume: ${file} is not valid JSON`));
     fs.writeFileSync(file, good);
     assert.strictEqual((await resumeTraining(dir, { dataset })).step, 8);
+  });
+
+  it('a config.json and preset.json written before crops named their interpolation read as bilinear, resume and claim their folder', async () => {
+    const dir = tempRunDir('config-no-interpolation');
+    await runTraining(tinyConfig('simultaneous'), { runDir: dir, dataset, stopAtStep: 2 });
+    const file = runPaths(dir).config;
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.deepStrictEqual([written.data.views.view1.crop.interpolation, written.data.views.view2.crop.interpolation], ['bilinear', 'bilinear'], 'recorded');
+    for (const v of ['view1', 'view2']) delete written.data.views[v].crop.interpolation;
+    fs.writeFileSync(file, JSON.stringify(written));
+    assert.strictEqual((readRunConfig(dir).data.views as TwoViewRecipe).view2.crop.interpolation, 'bilinear');
+    assert.strictEqual((await resumeTraining(dir, { dataset })).step, 8);
+
+    const p = preset('fig4', 'smoke');
+    const out = madeDir('claim-old-preset');
+    claimExperimentFolder(p, out);
+    const presetFile = path.join(out, 'preset.json');
+    const stored = JSON.parse(fs.readFileSync(presetFile, 'utf8'));
+    for (const r of stored.runs) for (const v of ['view1', 'view2']) delete r.config.data.views[v].crop.interpolation;
+    fs.writeFileSync(presetFile, JSON.stringify(stored));
+    claimExperimentFolder(p, out);
+    const bicubic = withRunOverrides(p, { data: { views: barlowTwinsViewsSmall({ size: 12, stats: FASHION_MNIST_STATS, interpolation: 'bicubic' }) } });
+    assert.throws(() => claimExperimentFolder(bicubic, out), /holds another preset \(it differs in runs\)/);
   });
 
   it('withRunOverrides (notebooks) rejects a misspelt key at any depth, and keeps working for real ones', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { listCheckpoints, readCheckpoint } from '../../lib/train/checkpoint';
 import { readRunConfig } from '../../lib/train/load-run';
-import { readMetrics, runPaths } from '../../lib/train/run-folder';
+import { readMetrics, rowBlockLosses, runPaths } from '../../lib/train/run-folder';
 import { resumeTraining, runTraining, StepEvent } from '../../lib/train/run-training';
 import { DatasetInfo, PAPER_OPTIMIZER, resolveTrainConfig, TrainConfig } from '../../lib/train/train-config';
 import { fixedViews, removeTempDirs, tempRunDir, tinyConfig, tinyDataset } from './tiny-run';
@@ -83,7 +83,7 @@ describe('training with Adam (optimizer.kind: adam)', () => {
         assert.ok(t.values.every((v, i) => Object.is(v, b[section][n].values[i])), `${section} ${n} differs`);
       }
     }
-    const losses = (dir: string) => readMetrics(dir).map((m) => m.blockLosses);
+    const losses = (dir: string) => readMetrics(dir).map(rowBlockLosses);
     assert.deepStrictEqual(losses(split), losses(straight));
   });
 });

@@ -87,7 +87,7 @@ describe('run folder', () => {
 
   it('metrics: appended lines are read back, a torn last line is skipped, truncation keeps earlier steps', () => {
     const dir = tempRunDir('metrics');
-    const m = (step: number): StepMetrics => ({ step, epoch: 0, phase: 0, blockLosses: [1, null], loss: 1, lr: 0.1, imagesPerSecond: 5, time: 't' });
+    const m = (step: number): StepMetrics => ({ step, epoch: 0, phase: 0, lr: 0.1, loss: 1, block1Loss: 1, block2Loss: null, imagesPerSecond: 5, time: 't' });
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(runPaths(dir).metrics, [0, 1, 2].map((s) => JSON.stringify(m(s))).join('\n') + '\n{"step": 3, "epo');
     assert.deepStrictEqual(readMetrics(dir), [m(0), m(1), m(2)]);

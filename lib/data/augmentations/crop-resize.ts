@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { bicubicMatrix } from './bicubic';
 
 /** A crop in pixels: top row `i`, left column `j`, height `h`, width `w` (torchvision's `(i, j, h, w)`). */
 export interface CropBox {
@@ -6,6 +7,30 @@ export interface CropBox {
   j: number;
   h: number;
   w: number;
+}
+
+/**
+ * How a crop is resized: `'bilinear'` (tfjs' `cropAndResize`, no antialiasing when shrinking) or `'bicubic'`
+ * (Pillow's bicubic resize, antialiased when shrinking, as the Barlow Twins recipe's torchvision
+ * `RandomResizedCrop(..., interpolation=BICUBIC)` on PIL images; see `bicubic.ts`).
+ */
+export type CropInterpolation = 'bilinear' | 'bicubic';
+
+/**
+ * The interpolation of a crop that names none: bilinear, what every view recipe used before the choice existed,
+ * so that their configs keep their meaning. The Barlow Twins recipe (`barlowTwinsViews`) names `'bicubic'`.
+ */
+export const DEFAULT_CROP_INTERPOLATION: CropInterpolation = 'bilinear';
+
+/** The interpolations a crop can be resized with. */
+export const CROP_INTERPOLATIONS: readonly CropInterpolation[] = ['bilinear', 'bicubic'];
+
+/** Throws, naming `who` and the value, unless `value` is a `CropInterpolation`. */
+export function checkInterpolation(value: unknown, who: string): CropInterpolation {
+  if (!CROP_INTERPOLATIONS.includes(value as CropInterpolation)) {
+    throw new Error(`${who}: interpolation must be ${CROP_INTERPOLATIONS.map((v) => `'${v}'`).join(' or ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as CropInterpolation;
 }
 
 /**
@@ -22,15 +47,36 @@ function span(start: number, length: number, out: number, full: number): [number
 }
 
 /**
- * Cuts one box out of each image of `images` `[N, H, W, C]` and resizes it to `size` `[h, w]` with bilinear
- * interpolation, as one batched `cropAndResize`. (The Barlow Twins recipe resizes with bicubic interpolation,
- * which `cropAndResize` does not offer; bilinear is the documented substitute. Shrinking does not
- * antialias, as torchvision's tensor path without `antialias`.)
+ * Cuts one box out of each image of `images` `[N, H, W, C]` (in [0, 1]) and resizes it to `size` `[h, w]`.
+ *
+ * `'bilinear'` (`DEFAULT_CROP_INTERPOLATION`): one batched `cropAndResize`; shrinking
+ * does not antialias, as torchvision's tensor path without `antialias`. `'bicubic'`: the Barlow Twins recipe's
+ * resize (Pillow's, see `bicubic.ts`) as two batched matmuls, `W_x` over the columns then `W_y` over the rows
+ * with each box's separable weights, on any backend; clamped to [0, 1] as Pillow's 8-bit output is (without
+ * its rounding to 1/255).
  */
-export function cropResize(images: tf.Tensor4D, boxes: readonly CropBox[], size: readonly [number, number]): tf.Tensor4D {
-  const [n, H, W] = images.shape;
+export function cropResize(images: tf.Tensor4D, boxes: readonly CropBox[], size: readonly [number, number], interpolation: CropInterpolation = DEFAULT_CROP_INTERPOLATION): tf.Tensor4D {
+  const [n, H, W, C] = images.shape;
   if (boxes.length !== n) throw new Error(`cropResize: ${boxes.length} boxes for a batch of ${n}`);
+  checkInterpolation(interpolation, 'cropResize');
   const flat = cropBoxCoordinates(boxes, H, W, size);
+  if (interpolation === 'bicubic') {
+    const [h, w] = size;
+    const wy = new Float32Array(n * h * H);
+    const wx = new Float32Array(n * w * W);
+    boxes.forEach((b, k) => {
+      wy.set(bicubicMatrix(b.i, b.h, H, h), k * h * H);
+      wx.set(bicubicMatrix(b.j, b.w, W, w), k * w * W);
+    });
+    return tf.tidy(() => {
+      // [N, W, H*C] -> W_x -> [N, w, H*C] -> [N, H, w*C] -> W_y -> [N, h, w*C].
+      const columns = tf.reshape(tf.transpose(images, [0, 2, 1, 3]), [n, W, H * C]);
+      const across = tf.matMul(tf.tensor3d(wx, [n, w, W]), columns);
+      const rows = tf.reshape(tf.transpose(tf.reshape(across, [n, w, H, C]), [0, 2, 1, 3]), [n, H, w * C]);
+      const down = tf.matMul(tf.tensor3d(wy, [n, h, H]), rows);
+      return tf.clipByValue(tf.reshape(down, [n, h, w, C]), 0, 1);
+    });
+  }
   return tf.tidy(() =>
     tf.image.cropAndResize(
       images,

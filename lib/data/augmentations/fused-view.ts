@@ -1,7 +1,8 @@
 import { Rng } from '../../nn/rng';
 import type { TwoViewRecipe, ViewRecipe } from '../views';
 import { ColorJitterDraws, sampleColorJitter } from './color-jitter';
-import { cropBoxCoordinates } from './crop-resize';
+import { cropBicubicInto } from './bicubic';
+import { checkInterpolation, cropBoxCoordinates, DEFAULT_CROP_INTERPOLATION } from './crop-resize';
 import { blurRadius, gaussianKernel, sampleGaussianBlur } from './gaussian-blur';
 import { LUMA_WEIGHTS } from './grayscale';
 import { cropSize, sampleCropBoxes } from './random-resized-crop';
@@ -14,15 +15,18 @@ import { cropSize, sampleCropBoxes } from './random-resized-crop';
  *
  * The random draws are the tensor path's, in the same order (`sampleView` calls the same samplers), so one seed
  * gives both paths the same crops, flips, jitters, blurs and solarizations. The arithmetic follows each tensor op:
- * the crop is tfjs' `cropAndResize` (bilinear, the same box mapping, so it is bit-identical to the cpu backend's
- * kernel), the flip is exact, every stage is rounded to float32 where the tensor path stores a tensor. What can
- * differ is the float32 rounding inside the colour maps, hue rotation and blur sums (a few 1e-7 on [0, 1] pixels).
+ * a bilinear crop is tfjs' `cropAndResize` (the same box mapping, so it is bit-identical to the cpu backend's
+ * kernel), a bicubic one Pillow's resize with the weights the tensor path multiplies by (`bicubic.ts`), the flip
+ * is exact, every stage is rounded to float32 where the tensor path stores a tensor. What can differ is the float32
+ * rounding inside the bicubic and blur sums, the colour maps and the hue rotation (a few 1e-7 on [0, 1] pixels).
  */
 
 /** The random choices of one view of a batch (see `sampleView`). */
 export interface ViewDraws {
   /** `[y1, x1, y2, x2]` per image, `cropAndResize`'s normalised box of the random resized crop. */
   boxes: Float32Array;
+  /** `[i, j, h, w]` per image, the same crop in pixels (top row, left column, height, width). */
+  crops: Int32Array;
   /** Per image, the flip draw (flipped when below `recipe.flip`). */
   flip: Float32Array;
   jitter: ColorJitterDraws;
@@ -52,13 +56,15 @@ function checkShape(shape: readonly number[], length: number, who: string): [num
  */
 export function sampleView(n: number, H: number, W: number, C: number, recipe: ViewRecipe, rng: Rng): ViewDraws {
   const size = cropSize(recipe.crop.size);
-  const boxes = cropBoxCoordinates(sampleCropBoxes(n, H, W, rng, recipe.crop), H, W, size);
+  const pixelBoxes = sampleCropBoxes(n, H, W, rng, recipe.crop);
+  const boxes = cropBoxCoordinates(pixelBoxes, H, W, size);
+  const crops = Int32Array.from(pixelBoxes.flatMap((b) => [b.i, b.j, b.h, b.w]));
   const flip = rng.uniforms(n);
   const jitter = sampleColorJitter(n, C, rng, recipe.colorJitter);
   const gray = rng.uniforms(n);
   const blur = sampleGaussianBlur(n, rng, recipe.blur);
   const solarize = rng.uniforms(n);
-  return { boxes, flip, jitter, gray, blur, solarize };
+  return { boxes, crops, flip, jitter, gray, blur, solarize };
 }
 
 const f32 = Math.fround;
@@ -200,9 +206,10 @@ export function applyView(images: Float32Array, shape: readonly number[], recipe
     throw new Error(`normalize: ${stats.mean.length} means and ${stats.std.length} stds for images of shape [${shape}]`);
   }
   if (stats && stats.std.some((s) => !(s > 0))) throw new Error(`normalize: std must be > 0, got [${stats.std}]`);
+  const bicubic = checkInterpolation(recipe.crop.interpolation ?? DEFAULT_CROP_INTERPOLATION, 'applyView') === 'bicubic';
   const per = h * w * C;
   const out = new Float32Array(n * per);
-  const tmp = new Float32Array(per);
+  const tmp = new Float32Array(Math.max(per, bicubic ? H * w * C : 0));
   const { jitter, blur } = draws;
   const radius = blurRadius(blur.sigmas, h, w);
   const blurOf = new Map<number, number>();
@@ -212,7 +219,12 @@ export function applyView(images: Float32Array, shape: readonly number[], recipe
   const std = stats ? stats.std.map(f32) : [];
   for (let i = 0; i < n; i++) {
     const x = out.subarray(i * per, (i + 1) * per);
-    cropInto(images.subarray(i * H * W * C, (i + 1) * H * W * C), H, W, C, draws.boxes, i, x, h, w, draws.flip[i] < recipe.flip);
+    const image = images.subarray(i * H * W * C, (i + 1) * H * W * C);
+    const flip = draws.flip[i] < recipe.flip;
+    if (bicubic) {
+      const [top, left, bh, bw] = draws.crops.subarray(4 * i, 4 * i + 4);
+      cropBicubicInto(image, W, C, top, left, bh, bw, x, h, w, flip, tmp);
+    } else cropInto(image, H, W, C, draws.boxes, i, x, h, w, flip);
     if (jitter.apply[i]) {
       for (let step = 0; step < 4; step++) {
         const op = jitter.order[i][step];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../nn/rng';
-import { CropBox, cropResize } from './crop-resize';
+import { checkInterpolation, CropBox, CropInterpolation, cropResize } from './crop-resize';
 
 /** Options of `randomResizedCrop`; defaults are the Barlow Twins / torchvision ones. */
 export interface RandomResizedCropOptions {
@@ -10,6 +10,11 @@ export interface RandomResizedCropOptions {
   scale?: readonly [number, number];
   /** Range of the crop's aspect ratio width / height, sampled log-uniformly (default [3/4, 4/3]). */
   ratio?: readonly [number, number];
+  /**
+   * How the crop is resized (see `CropInterpolation`): default `DEFAULT_CROP_INTERPOLATION` (bilinear, also
+   * torchvision's default); the Barlow Twins recipe (`barlowTwinsViews`) sets `'bicubic'`.
+   */
+  interpolation?: CropInterpolation;
 }
 
 /**
@@ -42,7 +47,7 @@ export function sampleCropBox(H: number, W: number, rng: Rng, scale: readonly [n
 export function randomResizedCrop(images: tf.Tensor4D, rng: Rng, options: RandomResizedCropOptions): tf.Tensor4D {
   const [n, H, W] = images.shape;
   const boxes = sampleCropBoxes(n, H, W, rng, options);
-  return cropResize(images, boxes, cropSize(options.size));
+  return cropResize(images, boxes, cropSize(options.size), options.interpolation);
 }
 
 /** The output `[height, width]` of a crop size option. */
@@ -51,7 +56,8 @@ export function cropSize(size: RandomResizedCropOptions['size']): [number, numbe
 }
 
 /** One crop box per image of a batch of `n` `H` x `W` images (`sampleCropBox`), after checking the options. */
-export function sampleCropBoxes(n: number, H: number, W: number, rng: Rng, { scale = [0.08, 1], ratio = [3 / 4, 4 / 3] }: RandomResizedCropOptions): CropBox[] {
+export function sampleCropBoxes(n: number, H: number, W: number, rng: Rng, { scale = [0.08, 1], ratio = [3 / 4, 4 / 3], interpolation }: RandomResizedCropOptions): CropBox[] {
+  if (interpolation !== undefined) checkInterpolation(interpolation, 'randomResizedCrop');
   if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) throw new Error(`randomResizedCrop: bad scale [${scale}]`);
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) throw new Error(`randomResizedCrop: bad ratio [${ratio}]`);
   return Array.from({ length: n }, () => sampleCropBox(H, W, rng, scale, ratio));
