@@ -3,18 +3,24 @@ import * as path from 'path';
 import {
   cifar10BinaryDir,
   cifar10BinaryFiles,
+  checkImageNetC,
   cifar10JpegCandidates,
   dataRoot,
   fashionMnistDirs,
   fashionMnistFiles,
   FASHION_MNIST_SYSTEM_DIR,
+  IMAGENET_C_ENV,
+  IMAGENET_C_SEVERITIES,
   IMAGENETTE_ARCHIVE,
+  imagenetCRoot,
   imagenetteArchive,
   loadCifar10Images,
   loadImageFolder,
   loadImagenette,
+  loadImageNetC,
   readTarFile,
 } from '../lib/data';
+import { CORRUPTIONS } from '../lib/data/corruptions';
 import { download } from './download';
 import { progressReporter } from './progress';
 
@@ -24,6 +30,8 @@ export interface PrepareArgs {
   size?: number;
   val?: string;
   valLabels?: string;
+  /** ImageNet's training folder, whose class order ImageNet-C's labels follow. */
+  train?: string;
   limit?: number;
 }
 
@@ -148,6 +156,26 @@ export const CATALOG: CatalogEntry[] = [
           onProgress: progressReporter('imagenet/val', 'images'),
         });
         console.log(`imagenet/val: ${v.size} images`);
+      }
+    },
+  },
+  {
+    name: 'imagenet-c',
+    description: 'ImageNet-C (Hendrycks & Dietterich, 2019), Fig. 15: 15 corruptions x 5 severities of the 50,000 validation images, <corruption>/<severity>/<wnid>/*.JPEG',
+    where: () => (fs.existsSync(imagenetCRoot()) ? imagenetCRoot() : null),
+    howToGet:
+      `download the release's noise, blur, weather and digital archives from zenodo.org/record/2235448, unpack them into one folder, ` +
+      `set ${IMAGENET_C_ENV} to it (or use the data folder's imagenet-c/), then: prepare imagenet-c [--src <folder>] --train <ImageNet train folder> [--size 256]`,
+    async prepare({ src, size = 256, train, limit }) {
+      const root = src ?? imagenetCRoot();
+      const { classFolders } = checkImageNetC(root);
+      // Labels in the training set's order; without it, the sorted synsets found (ImageNet's order when all 1,000 are present).
+      const classNames = train ? (await loadImageFolder(train, { name: 'imagenet-train', size, resize: true, inMemory: false, limit })).classNames : classFolders;
+      for (const c of CORRUPTIONS) {
+        for (const s of IMAGENET_C_SEVERITIES) {
+          const ds = await loadImageNetC(root, c, s, { classNames, size });
+          console.log(`imagenet-c/${c}/${s}: ${ds.size} images of [${ds.imageShape.join(', ')}]`);
+        }
       }
     },
   },

@@ -3,7 +3,7 @@
  *
  *     node dist/data-scripts/datasets.js list
  *     node dist/data-scripts/datasets.js get <name>
- *     node dist/data-scripts/datasets.js prepare <name> [--src PATH] [--size N] [--val PATH] [--val-labels FILE] [--limit N]
+ *     node dist/data-scripts/datasets.js prepare <name> [--src PATH] [--size N] [--val PATH] [--val-labels FILE] [--train PATH] [--limit N]
  *
  * `--data-dir DIR` (any command) overrides where datasets live (`$BLOCKWISE_DATA_DIR`, default
  * `~/.cache/blockwise-ssl/datasets`). Downloads resume where an interrupted one stopped and are checked
@@ -16,7 +16,7 @@ import { CATALOG, catalogEntry, PrepareArgs } from './catalog';
 
 const USAGE = `usage: node dist/data-scripts/datasets.js list
        node dist/data-scripts/datasets.js get <name>
-       node dist/data-scripts/datasets.js prepare <name> [--src PATH] [--size N] [--val PATH] [--val-labels FILE] [--limit N]
+       node dist/data-scripts/datasets.js prepare <name> [--src PATH] [--size N] [--val PATH] [--val-labels FILE] [--train PATH] [--limit N]
 options: --data-dir DIR   where datasets live (default $BLOCKWISE_DATA_DIR or ~/.cache/blockwise-ssl/datasets)
 datasets: ${CATALOG.map((c) => c.name).join(', ')}`;
 
@@ -87,6 +87,7 @@ export async function main(argv: string[]): Promise<void> {
     size: positiveInt(flags, 'size'),
     val: flags.val,
     valLabels: flags['val-labels'],
+    train: flags.train,
     limit: positiveInt(flags, 'limit'),
   };
   await entry.prepare(args);

@@ -23,3 +23,5 @@ export * from './augmentations/color-jitter';
 export * from './augmentations/gaussian-blur';
 export * from './augmentations/solarize';
 export * from './views';
+export * from './corrupted-dataset';
+export * from './imagenet-c';

@@ -7,3 +7,4 @@ export * from './linear-probe-augmented';
 export * from './knn';
 export * from './online-probe';
 export * from './block-statistics';
+export * from './robustness';

@@ -150,10 +150,10 @@ export function probeSchedule(what: string, { epochs = 100, batchSize = 256, lr 
 }
 
 /**
- * Per-dimension standardisation with the statistics of `train`: `(x - mean) / std` (population std; a
- * constant dimension keeps std 1), applied to `train` and `validation`. Returns new arrays.
+ * Per-dimension standardisation with the statistics of `train`: a function mapping features to
+ * `(x - mean) / std` (population std; a constant dimension keeps std 1), returning new arrays.
  */
-export function standardizeFeatures(train: LabelledFeatures, validation: LabelledFeatures): [LabelledFeatures, LabelledFeatures] {
+export function featureStandardizer(train: LabelledFeatures): (f: LabelledFeatures) => LabelledFeatures {
   const d = train.dim;
   const n = train.labels.length;
   const mean = new Float64Array(d);
@@ -171,12 +171,84 @@ export function standardizeFeatures(train: LabelledFeatures, validation: Labelle
     const s = Math.sqrt(Math.max(0, sq[j] / n - mean[j] * mean[j]));
     std[j] = s > 1e-12 ? s : 1;
   }
-  const apply = (f: LabelledFeatures): LabelledFeatures => {
+  return (f) => {
+    if (f.dim !== d) throw new Error(`featureStandardizer: features have dim ${f.dim}, the training features ${d}`);
     const values = new Float32Array(f.values.length);
     for (let i = 0; i < values.length; i++) values[i] = (f.values[i] - mean[i % d]) / std[i % d];
     return { values, dim: d, labels: f.labels };
   };
+}
+
+/**
+ * Per-dimension standardisation with the statistics of `train` (`featureStandardizer`), applied to `train` and
+ * `validation`. Returns new arrays.
+ */
+export function standardizeFeatures(train: LabelledFeatures, validation: LabelledFeatures): [LabelledFeatures, LabelledFeatures] {
+  const apply = featureStandardizer(train);
   return [apply(train), apply(validation)];
+}
+
+/** A linear probe trained by `fitLinearProbe`: scores any set of features of the same width; dispose it when done. */
+export interface FittedLinearProbe {
+  /** Mean training cross-entropy of every epoch. */
+  epochLosses: number[];
+  /** Top-1 and top-5 accuracy on `features` (standardised with the training statistics when the config asks). */
+  score(features: LabelledFeatures): { top1: number; top5: number | null };
+  dispose(): void;
+}
+
+/**
+ * Trains a linear probe on precomputed frozen features (`train`, one `[n, D]` row per label) and returns it, to
+ * score one or many sets (`trainLinearProbe` scores one; the robustness evaluation of Fig. 15 scores every
+ * corrupted copy of the held-out images with one probe). Every epoch visits the training set in a fresh seeded order.
+ */
+export function fitLinearProbe(train: LabelledFeatures, classes: number, config: LinearProbeConfig = {}, block: number | null = null): FittedLinearProbe {
+  const what = 'fitLinearProbe';
+  checkClassCount(what, classes);
+  checkLabelledFeatures(`${what} (train)`, train);
+  checkProbeLabels(`${what} (train)`, train.labels, classes);
+  const { epochs, batchSize, lrAt } = probeSchedule(what, config);
+  const seed = config.seed ?? 0;
+  const standardize = config.standardize ? featureStandardizer(train) : (f: LabelledFeatures) => f;
+  const tr = standardize(train);
+  const n = tr.labels.length;
+  const probe = new LinearProbe(tr.dim, classes, config, new Rng(seed));
+  const x = tf.tensor2d(tr.values, [n, tr.dim]);
+  const y = tf.tensor1d(tr.labels, 'int32');
+  const epochLosses: number[] = [];
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = shuffledIndices(n, epochRng(seed, epoch));
+      const lr = lrAt(epoch);
+      let sum = 0;
+      for (let start = 0; start < n; start += batchSize) {
+        const idx = tf.tensor1d(order.subarray(start, Math.min(start + batchSize, n)), 'int32');
+        const xb = tf.gather(x, idx) as tf.Tensor2D;
+        const yb = tf.gather(y, idx) as tf.Tensor1D;
+        try {
+          sum += probe.step(xb, yb, lr) * idx.shape[0];
+        } finally {
+          tf.dispose([idx, xb, yb]);
+        }
+      }
+      epochLosses.push(sum / n);
+      config.onEpoch?.({ block, epoch, trainLoss: sum / n });
+    }
+  } catch (e) {
+    probe.dispose();
+    throw e;
+  } finally {
+    tf.dispose([x, y]);
+  }
+  return {
+    epochLosses,
+    score: (features) => {
+      checkLabelledFeatures(`${what} (scored)`, features);
+      if (features.dim !== tr.dim) throw new Error(`${what}: scored features have dim ${features.dim}, the training features ${tr.dim}`);
+      return probe.evaluate(standardize(features));
+    },
+    dispose: () => probe.dispose(),
+  };
 }
 
 /**
@@ -202,35 +274,10 @@ export function trainLinearProbe(
   if (train.dim !== validation.dim) throw new Error(`${what}: train features have dim ${train.dim}, validation features ${validation.dim}`);
   checkProbeLabels(`${what} (train)`, train.labels, classes);
   checkProbeLabels(`${what} (validation)`, validation.labels, classes);
-  const { epochs, batchSize, lrAt } = probeSchedule(what, config);
-  const seed = config.seed ?? 0;
-  const [tr, va] = config.standardize ? standardizeFeatures(train, validation) : [train, validation];
-  const n = tr.labels.length;
-  const probe = new LinearProbe(tr.dim, classes, config, new Rng(seed));
-  const x = tf.tensor2d(tr.values, [n, tr.dim]);
-  const y = tf.tensor1d(tr.labels, 'int32');
+  const probe = fitLinearProbe(train, classes, config, block);
   try {
-    const epochLosses: number[] = [];
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffledIndices(n, epochRng(seed, epoch));
-      const lr = lrAt(epoch);
-      let sum = 0;
-      for (let start = 0; start < n; start += batchSize) {
-        const idx = tf.tensor1d(order.subarray(start, Math.min(start + batchSize, n)), 'int32');
-        const xb = tf.gather(x, idx) as tf.Tensor2D;
-        const yb = tf.gather(y, idx) as tf.Tensor1D;
-        try {
-          sum += probe.step(xb, yb, lr) * idx.shape[0];
-        } finally {
-          tf.dispose([idx, xb, yb]);
-        }
-      }
-      epochLosses.push(sum / n);
-      config.onEpoch?.({ block, epoch, trainLoss: sum / n });
-    }
-    return { epochLosses, ...probe.evaluate(va) };
+    return { epochLosses: probe.epochLosses, ...probe.score(validation) };
   } finally {
-    tf.dispose([x, y]);
     probe.dispose();
   }
 }

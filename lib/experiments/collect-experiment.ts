@@ -6,6 +6,7 @@ import { appendTableRows, BlockLossColumn, blockLossColumns, readMetrics, readRu
 import { readTableRows } from './csv';
 import { readExperimentPreset } from './load-experiment';
 import { experimentRunDir } from './run-experiment';
+import { runRobustnessFile } from './robustness';
 import { RunStatistics, runStatisticsFile } from './run-statistics';
 
 /**
@@ -155,9 +156,9 @@ function withRelativePaths(json: Record<string, unknown>, runDir: string): Recor
 
 /**
  * Saves what summarises an experiment folder, without checkpoints, into `destDir` (which is replaced; it must be
- * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, `epochs.csv` (when any), and per run folder of the
+ * empty, absent, or an earlier copy holding a `preset.json`): `preset.json`, `results.csv`, `epochs.csv` and `robustness.csv` (when any), and per run folder of the
  * preset (`<label>/` or `<label>/seed-<s>/`, those started) its `config.json` and `status.json` (the paths they name
- * made relative to the run folder), `probes.csv`,
+ * made relative to the run folder), `probes.csv`, `robustness.json` (Fig. 15, when any),
  * `statistics.json` (Fig. 8, plotted values cut to `maxPlotValues`, one line) and `training.csv`, the training curve of
  * `metrics.jsonl` summarised every `every` steps (`trainingSummary`). `loadExperiment(destDir)` then gives the summary
  * `runExperiment` returned. The files of a CPU-scale run come to a few KB (tens with statistics).
@@ -187,7 +188,9 @@ export function collectExperiment(sourceDir: string, destDir: string, { every = 
   };
   copy(path.join(source, 'preset.json'), path.join(dest, 'preset.json'));
   copy(resultsFile, path.join(dest, 'results.csv'));
-  if (fs.existsSync(path.join(source, 'epochs.csv'))) copy(path.join(source, 'epochs.csv'), path.join(dest, 'epochs.csv'));
+  for (const table of ['epochs.csv', 'robustness.csv']) {
+    if (fs.existsSync(path.join(source, table))) copy(path.join(source, table), path.join(dest, table));
+  }
   const runs: CollectedExperiment['runs'] = [];
   for (const seed of p.seeds) {
     for (const r of p.runs) {
@@ -200,6 +203,7 @@ export function collectExperiment(sourceDir: string, destDir: string, { every = 
         writeRunJson(to[key], withRelativePaths(readRunJson<Record<string, unknown>>(from[key]), from.dir));
         files.push(path.relative(dest, to[key]));
       }
+      if (fs.existsSync(runRobustnessFile(from.dir))) copy(runRobustnessFile(from.dir), runRobustnessFile(to.dir));
       const statistics = runStatisticsFile(from.dir);
       if (fs.existsSync(statistics)) {
         fs.writeFileSync(runStatisticsFile(to.dir), `${JSON.stringify(thinStatistics(readRunJson<RunStatistics>(statistics), maxPlotValues))}\n`);

@@ -9,6 +9,7 @@ export * from './presets';
 export * from './csv';
 export * from './probe-run';
 export * from './epoch-probes';
+export * from './robustness';
 export * from './run-statistics';
 export * from './untrained-run';
 export * from './results';

@@ -4,6 +4,7 @@ import { withCropInterpolation } from '../data/views';
 import { readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
 import { ExperimentPreset } from './preset';
 import { ResultRow, writeResults } from './results';
+import { RobustnessRow, runRobustnessFile, writeRobustnessTable } from './robustness';
 import { ExperimentEvent, experimentRunDir, ExperimentRunSummary, runExperiment, trainingOrder } from './run-experiment';
 
 /**
@@ -290,6 +291,18 @@ export function collectArray(p: ExperimentPreset, outDir: string): ArrayCollecti
     }
   }
   writeResults(out.resultsFile, out.results);
+  // Fig. 15: each task kept its scores on corrupted images in its run folder.
+  if (p.robustness) {
+    const rows: RobustnessRow[] = [];
+    for (const seed of p.seeds) {
+      for (const r of trainingOrder(p.runs)) {
+        const t = tasks.find((x) => x.label === r.label && x.seed === seed)!;
+        const file = runRobustnessFile(t.runDir);
+        if (done.has(t.index) && fs.existsSync(file)) rows.push(...readRunJson<{ rows: RobustnessRow[] }>(file).rows.map((x) => ({ ...x, run: r.label })));
+      }
+    }
+    writeRobustnessTable(path.join(path.resolve(outDir), 'robustness.csv'), p.figure, rows);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@ import { RunStatus, runPaths } from '../train/run-folder';
 import { ExperimentPreset, FIGURE_IDS, FigureId, Scale, SCALES } from './preset';
 import { readEpochResults } from './epoch-probes';
 import { readResults, ResultRow } from './results';
+import { readRobustnessTable } from './robustness';
 import { experimentRunDir, ExperimentRunSummary, ExperimentSummary, trainingOrder } from './run-experiment';
 import { RunStatistics, runStatisticsFile } from './run-statistics';
 
@@ -134,6 +135,7 @@ export function loadExperiment(dir: string): LoadedExperiment {
     results,
     resultsFile,
     epochResults: readEpochResults(path.join(outDir, 'epochs.csv')),
+    robustness: readRobustnessTable(path.join(outDir, 'robustness.csv')),
     preset: p,
   };
 }

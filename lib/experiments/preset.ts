@@ -3,6 +3,7 @@ import { KnnConfig } from '../eval/knn';
 import { LinearProbeConfig } from '../eval/linear-probe';
 import { TrainConfig } from '../train/train-config';
 import { DatasetSource } from './dataset-source';
+import type { RobustnessSettings } from './robustness';
 
 /**
  * How big an experiment is:
@@ -20,13 +21,14 @@ export type Scale = 'smoke' | 'cpu' | 'cifar10-long' | 'paper';
 export const SCALES: readonly Scale[] = ['smoke', 'cpu', 'cifar10-long', 'paper'];
 
 /**
- * The paper's figures that train models (Figs. 1-3 are diagrams, Fig. 15 needs ImageNet-C), plus `'noise'`, the
- * Sec. 5 noise ablation that the paper reports in the text.
+ * The paper's figures that train or evaluate models (Figs. 1-3 are diagrams; Fig. 15 scores Fig. 4's end-to-end and
+ * best blockwise models on corrupted images), plus `'noise'`, the Sec. 5 noise ablation that the paper reports in the
+ * text.
  */
-export type FigureId = 'fig4' | 'fig5' | 'fig6' | 'fig7' | 'fig8' | 'fig9' | 'fig10' | 'fig11' | 'fig12' | 'fig13' | 'fig14' | 'fig16' | 'noise';
+export type FigureId = 'fig4' | 'fig5' | 'fig6' | 'fig7' | 'fig8' | 'fig9' | 'fig10' | 'fig11' | 'fig12' | 'fig13' | 'fig14' | 'fig15' | 'fig16' | 'noise';
 
 /** Every `FigureId`, in the paper's order. */
-export const FIGURE_IDS: readonly FigureId[] = ['fig4', 'fig5', 'fig6', 'fig7', 'fig8', 'fig9', 'fig10', 'fig11', 'fig12', 'fig13', 'fig14', 'fig16', 'noise'];
+export const FIGURE_IDS: readonly FigureId[] = ['fig4', 'fig5', 'fig6', 'fig7', 'fig8', 'fig9', 'fig10', 'fig11', 'fig12', 'fig13', 'fig14', 'fig15', 'fig16', 'noise'];
 
 /** A top-1 accuracy (%) the paper publishes for a run at a block (1-based, as in the paper). */
 export interface PaperAccuracy {
@@ -142,6 +144,8 @@ export interface ExperimentPreset {
   probe: ProbeSettings;
   /** Fig. 8 statistics; null: none. */
   statistics: StatisticsSettings | null;
+  /** Fig. 15's robustness to common corruptions, of every run (`robustness.csv`); absent or null: none. */
+  robustness?: RobustnessSettings | null;
   /** What this scale changes from the paper's setting and why, for the notebooks and `reproduce --help`. */
   notes: string;
 }

@@ -10,10 +10,11 @@ import { fig11 } from './figures/fig11-adaptive-augmentations';
 import { fig12 } from './figures/fig12-cbe-filter-size';
 import { fig13 } from './figures/fig13-projector-groups';
 import { fig14 } from './figures/fig14-probe-lr';
+import { fig15 } from './figures/fig15-robustness';
 import { fig16 } from './figures/fig16-cifar10';
 import { noise } from './figures/noise';
 
-const BUILDERS: Record<FigureId, (scale: Scale) => ExperimentPreset> = { fig4, fig5, fig6, fig7, fig8, fig9, fig10, fig11, fig12, fig13, fig14, fig16, noise };
+const BUILDERS: Record<FigureId, (scale: Scale) => ExperimentPreset> = { fig4, fig5, fig6, fig7, fig8, fig9, fig10, fig11, fig12, fig13, fig14, fig15, fig16, noise };
 
 /** Whether `name` is a figure id (`'fig4'`, ..., `'noise'`). */
 export function isFigureId(name: string): name is FigureId {

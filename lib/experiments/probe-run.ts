@@ -108,7 +108,7 @@ export function probeSplits(
 }
 
 /** The probed representations of a model: the model per block (`'head'`) or its stage network (`'gsp'`), and which blocks map to which stage. */
-function featureSource(model: BlockwiseSslModel, kind: FeatureKind, stages: readonly number[]): { source: FrozenBlockwiseModel; blocks: number[]; stageOf: number[] } {
+export function featureSource(model: BlockwiseSslModel, kind: FeatureKind, stages: readonly number[]): { source: FrozenBlockwiseModel; blocks: number[]; stageOf: number[] } {
   if (kind === 'gsp') return { source: { network: stageNetwork(model), heads: [] }, blocks: [...stages], stageOf: [...stages] };
   const lastStages = model.network.blockStages.map((s) => s[s.length - 1]);
   const blocks = lastStages.map((_, k) => k).filter((k) => stages.includes(lastStages[k]));

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FeatureKind } from '../eval/features';
-import { ClaimCheck, checkClaims, Claim, ClaimTest, PAPER_CLAIMS } from './claims';
+import { ClaimCheck, checkClaims, Claim, ClaimTest, PAPER_CLAIMS, ROBUSTNESS_CLAIM, Verdict } from './claims';
 import { EpochResultRow, readEpochResults } from './epoch-probes';
 import { FigureId } from './preset';
 import { readResults, ResultRow } from './results';
+import { readRobustnessTable, robustnessErrors, RobustnessRow } from './robustness';
 import { formatSeedStats, seedStats } from './seed-stats';
 
 /** Every row of the `results.csv` of each experiment folder directly under `root` (e.g. `results/cpu`), in folder order. */
@@ -58,6 +59,85 @@ export function accuracyTables(rows: readonly ResultRow[], { features, probe }: 
   return out.join('\n');
 }
 
+/** The verdict on `ROBUSTNESS_CLAIM` for one representation, and the numbers behind it. */
+export interface RobustnessClaimCheck {
+  features: FeatureKind;
+  verdict: Verdict;
+  measured: string;
+}
+
+/**
+ * Tests `ROBUSTNESS_CLAIM` on a Fig. 15 experiment's rows. The blockwise model is "more robust" when its mean error is
+ * below the end-to-end model's by more than twice the standard error of the gap, taken over the corruptions (the
+ * paired per-corruption gaps, errors averaged over severities and seeds): then the claim does not hold; otherwise it
+ * holds. The measured numbers give the gap in mean error beside the gap in clean error, and the rest of the gap
+ * (the gap in degradation, mean minus clean error), with the random-init baseline.
+ */
+export function checkRobustnessClaim(rows: readonly RobustnessRow[], features: FeatureKind): RobustnessClaimCheck {
+  const errors = robustnessErrors(rows, { features });
+  const find = (run: string) => errors.find((e) => e.run === run);
+  const b = find(ROBUSTNESS_CLAIM.blockwise);
+  const e = find(ROBUSTNESS_CLAIM.endToEnd);
+  if (!b || !e) return { features, verdict: 'not resolved', measured: `no ${features} scores for ${!b ? ROBUSTNESS_CLAIM.blockwise : ROBUSTNESS_CLAIM.endToEnd}` };
+  const gaps = b.corruptions.map((c) => {
+    const other = e.corruptions.find((x) => x.corruption === c.corruption);
+    if (!other) throw new Error(`checkRobustnessClaim: ${ROBUSTNESS_CLAIM.endToEnd} has no ${c.corruption} scores`);
+    return c.error - other.error;
+  });
+  const n = gaps.length;
+  const gap = gaps.reduce((a, g) => a + g, 0) / n;
+  const se = n > 1 ? Math.sqrt(gaps.reduce((a, g) => a + (g - gap) ** 2, 0) / (n - 1) / n) : 0;
+  const verdict: Verdict = n > 1 && gap < -2 * se ? 'does not hold' : n > 1 ? 'holds' : 'not resolved';
+  const f = (x: number) => x.toFixed(1);
+  // Rounded first, so that a gap of -0.04 reads +0.0, not -0.0.
+  const signed = (x: number) => {
+    const t = x.toFixed(1);
+    return Number(t) === 0 ? '+0.0' : Number(t) > 0 ? `+${t}` : t;
+  };
+  const seeds = (x: { seeds: number[] }) => `${x.seeds.length} seed${x.seeds.length > 1 ? 's' : ''}`;
+  const clean = b.cleanError !== null && e.cleanError !== null ? b.cleanError - e.cleanError : null;
+  const baseline = find('random-init');
+  const measured =
+    `mean error ${f(b.meanError)} vs ${f(e.meanError)} (${seeds(b)} / ${seeds(e)}, ${n} corruptions): ${signed(gap)} +- ${f(se)}` +
+    (clean !== null ? `; clean error ${f(b.cleanError!)} vs ${f(e.cleanError!)}: ${signed(clean)}; degradation (mean - clean) ${signed(gap - clean)}` : '') +
+    (baseline ? `; random-init mean error ${f(baseline.meanError)}${baseline.cleanError !== null ? `, clean ${f(baseline.cleanError)}` : ''}` : '');
+  return { features, verdict, measured };
+}
+
+/**
+ * The Markdown of a Fig. 15 experiment folder (`<dir>/robustness.csv`): the claim row per representation, then per
+ * representation the table of errors (clean, mean, per corruption mean +- std over severities).
+ */
+export function robustnessReport(dir: string): string {
+  const file = path.join(path.resolve(dir), 'robustness.csv');
+  if (!fs.existsSync(file)) throw new Error(`robustnessReport: ${file} is missing (reproduce fig15 writes it)`);
+  const rows = readRobustnessTable(file);
+  const features = [...new Set(rows.map((r) => r.features))];
+  const checks = features.map((f) => checkRobustnessClaim(rows, f));
+  const dataset = [...new Set(rows.map((r) => r.dataset))].join(', ');
+  const corruptions = [...new Set(rows.filter((r) => r.corruption !== 'clean').map((r) => r.corruption))];
+  const head = ['claim', 'paper (ImageNet-C top-1 error %)', ...features.map((f) => `block 4 ${f} features, linear probe (top-1 error %)`)];
+  const out = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    `| ${[cell(ROBUSTNESS_CLAIM.statement), cell(ROBUSTNESS_CLAIM.paper), ...checks.map((c) => `**${c.verdict}**: ${cell(c.measured)}`)].join(' | ')} |`,
+    '',
+    `${corruptions.length} corruptions (${corruptions.join(', ')}), severities ${[...new Set(rows.filter((r) => r.corruption !== 'clean').map((r) => r.severity))].join(', ')}, held-out images of ${dataset}:`,
+  ];
+  for (const f of features) {
+    const errors = robustnessErrors(rows, { features: f });
+    out.push('', `**${f} features**, top-1 error % (per corruption: mean +- std over severities):`, '');
+    out.push(`| run | clean | mean | ${corruptions.join(' | ')} |`, `|---|---:|---:|${corruptions.map(() => '---:').join('|')}|`);
+    for (const e of errors) {
+      const cells = corruptions.map((c) => {
+        const x = e.corruptions.find((y) => y.corruption === c);
+        return x ? `${x.error.toFixed(1)} +- ${x.std.toFixed(1)}` : '-';
+      });
+      out.push(`| ${e.run} (${e.seeds.length} seed${e.seeds.length > 1 ? 's' : ''}) | ${e.cleanError !== null ? e.cleanError.toFixed(1) : '-'} | ${e.meanError.toFixed(1)} | ${cells.join(' | ')} |`);
+    }
+  }
+  return out.join('\n');
+}
 /** The figures whose runs a claim's test compares. */
 export function claimFigures(claim: Claim): FigureId[] {
   const figures = new Set<FigureId>();

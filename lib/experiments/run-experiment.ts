@@ -10,6 +10,7 @@ import { EpochResultRow, probeRunEpochs, writeEpochResults } from './epoch-probe
 import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, Scale } from './preset';
 import { ProbeProgress, ProbeRow, probesAtStep, readProbeRows } from './probe-run';
 import { ResultRow, writeResults } from './results';
+import { checkRobustnessSettings, RobustnessRow, robustnessRun, writeRobustnessTable } from './robustness';
 import { readRunStatistics, RunStatistics, runStatistics } from './run-statistics';
 import { writeUntrainedRun } from './untrained-run';
 import { yieldingDataset } from './yielding-dataset';
@@ -33,7 +34,8 @@ export type ExperimentEvent =
   | { type: 'checkpoint'; label: string; seed: number; checkpoint: CheckpointEvent }
   | { type: 'run-end'; label: string; seed: number; status: 'completed' | 'stopped'; steps: number; totalSteps: number }
   | { type: 'probe'; label: string; seed: number; progress: ProbeProgress }
-  | { type: 'statistics'; label: string; seed: number; statistics: RunStatistics };
+  | { type: 'statistics'; label: string; seed: number; statistics: RunStatistics }
+  | { type: 'robustness'; label: string; seed: number; progress: { corruption: string; severity: number; done: number; total: number } };
 
 export interface ExperimentOptions {
   /** Folder of the experiment: one run folder per run label (`<label>/`, or `<label>/seed-<s>/` with several seeds), `results.csv`, `preset.json`. */
@@ -101,6 +103,8 @@ export interface ExperimentSummary {
   resultsFile: string;
   /** The probe rows of the runs' `probeEpochs` checkpoints, with their epoch: the content of `epochs.csv` (empty without any). */
   epochResults: EpochResultRow[];
+  /** Fig. 15's scores on clean and corrupted held-out images, when the preset asks (`robustness`): the content of `robustness.csv`. */
+  robustness: RobustnessRow[];
 }
 
 /** The folder of a run of an experiment. */
@@ -137,6 +141,7 @@ function checkPreset(p: ExperimentPreset): void {
   const wanted = p.statistics?.runs ?? [];
   const missing = wanted.filter((l) => !labels.includes(l));
   if (missing.length > 0) throw new Error(`runExperiment: statistics.runs names unknown runs ${missing.join(', ')}`);
+  if (p.robustness) checkRobustnessSettings(p.robustness, `runExperiment: ${p.figure}: robustness`);
 }
 
 /** The first path at which two JSON values differ, or null. */
@@ -255,7 +260,20 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
   if (!only) writeRunJson(path.join(outDir, 'preset.json'), p);
   const resultsFile = path.join(outDir, 'results.csv');
   const epochsFile = path.join(outDir, 'epochs.csv');
-  const summary: ExperimentSummary = { figure: p.figure, scale: p.scale, title: p.title, finding: p.finding, outDir, status: 'completed', runs: [], results: [], resultsFile, epochResults: [] };
+  const robustnessFile = path.join(outDir, 'robustness.csv');
+  const summary: ExperimentSummary = {
+    figure: p.figure,
+    scale: p.scale,
+    title: p.title,
+    finding: p.finding,
+    outDir,
+    status: 'completed',
+    runs: [],
+    results: [],
+    resultsFile,
+    epochResults: [],
+    robustness: [],
+  };
 
   let index = 0;
   for (const seed of p.seeds) {
@@ -332,6 +350,19 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
         summary.epochResults.push(...(await probeRunEpochs(runDir, r, p.probe, p.figure, { dataset, evalDataset, onProgress })));
         // A job-array task (`only`) leaves the experiment's tables to --collect, as results.csv.
         if (!only) writeEpochResults(epochsFile, summary.epochResults);
+      }
+      if (p.robustness) {
+        const onRobustness = (progress: { corruption: string; severity: number; done: number; total: number }) => emit({ type: 'robustness', label: r.label, seed, progress });
+        summary.robustness.push(...(await robustnessRun(runDir, p.robustness, p.probe, {
+          label: r.label,
+          step: result.step,
+          dataset,
+          evalDataset,
+          // Every run scores the same held-out images: each corrupted copy is generated once per experiment folder.
+          cacheDir: path.join(outDir, 'corrupted-images'),
+          onProgress: onRobustness,
+        })));
+        if (!only) writeRobustnessTable(robustnessFile, p.figure, summary.robustness);
       }
       if (!only) writeResults(resultsFile, summary.results);
     }

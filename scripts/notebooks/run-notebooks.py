@@ -1,18 +1,19 @@
 #!/usr/bin/python3
 """Executes notebooks headlessly with the repository's blockwise-ssl kernel and checks what they produce.
 
-    /usr/bin/python3 scripts/notebooks/run-notebooks.py [NOTEBOOK ...] [--scale smoke|cpu|paper] [--out DIR] [--html]
+    /usr/bin/python3 scripts/notebooks/run-notebooks.py [NOTEBOOK ...] [--scale smoke|cpu|cifar10-long|paper] [--out DIR] [--html]
                                                         [--gallery DIR]
 
 Runs every notebooks/*.ipynb by default. The scale reaches the notebooks as BLOCKWISE_SCALE (the kernel inherits
-the environment; default: BLOCKWISE_SCALE if set, else smoke). For each notebook:
+the environment; default: BLOCKWISE_SCALE if set, else smoke; at cifar10-long name the notebooks, since a notebook
+without saved results at that scale trains). For each notebook:
 - a cell that fails (a throw, a type error, a rejected await, a dead kernel, a time-out) fails the notebook; the
   runner prints that cell's first lines and its stderr and error text (tslab reports errors only on stderr);
 - every figure named in the notebook metadata `blockwise_ssl.figures` must have been shown by `display` (a Plotly
   output whose metadata names it); where chromium is installed it must carry its PNG fallback too;
 - the executed copy goes to OUT/<name>.ipynb (also when it failed), each figure's PNG to OUT/<name>/<figure>.png,
   and with --html an HTML export (showing the PNGs) to OUT/<name>.html.
-With --gallery DIR (cpu or paper scale) only notebooks whose saved results exist run, so nothing trains: those of
+With --gallery DIR (cpu, cifar10-long or paper scale) only notebooks whose saved results exist run, so nothing trains: those of
 RESULTS/<scale>/<experiment>/ (RESULTS: BLOCKWISE_RESULTS, default results/; the experiment is the notebook metadata's
 `blockwise_ssl.experiment`; its preset.json must be at that scale), with BLOCKWISE_RETRAIN unset; each figure's PNG of
 a notebook that passed goes to DIR/<name>-<n>.png (n: 1, 2, ... in display order), replacing the earlier ones. The
@@ -32,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from jupyter_env import KERNEL_NAME, ROOT, jupyter_env  # noqa: E402
 
-SCALES = ("smoke", "cpu", "paper")
+SCALES = ("smoke", "cpu", "cifar10-long", "paper")
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 FIGURE_METADATA_KEY = "blockwise-ssl"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -60,7 +61,7 @@ def main():
     results_root = None
     if args.gallery:
         if args.scale == "smoke" or chromium is None:
-            print("run-notebooks: --gallery needs --scale cpu or paper (smoke results are never saved) and chromium for "
+            print("run-notebooks: --gallery needs --scale cpu, cifar10-long or paper (smoke results are never saved) and chromium for "
                   "the PNGs", file=sys.stderr)
             return 2
         results_root = Path(os.environ.get("BLOCKWISE_RESULTS") or ROOT / "results").resolve()

@@ -121,7 +121,15 @@ describe('cli/commands', () => {
     // LARS with trust coefficient 0.02 (the paper's 0.001 under-trains 7,020 steps of 128), the paper's otherwise.
     assert.ok(long.runs.every((x: { config: { optimizer?: { eta?: number; baseLr?: number } } }) => x.config.optimizer?.eta === 0.02 && x.config.optimizer?.baseLr === 0.2));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');
-    for (const f of ['fig4', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
+    for (const f of ['fig4', 'fig15', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
+    // Fig. 15: --corruptions narrows the corruptions scored, validated; other figures score none.
+    const fig15 = JSON.parse((await cli('reproduce', 'fig15', '--scale', 'cifar10-long', '--corruptions', 'fog,snow', '--show')).stdout);
+    assert.deepStrictEqual(fig15.robustness.corruptions, ['fog', 'snow']);
+    assert.deepStrictEqual(fig15.runs.map((x: { label: string }) => x.label), ['end-to-end', 'simultaneous-cbe-noise', 'random-init']);
+    const rain = await cli('reproduce', 'fig15', '--corruptions', 'fog,rain', '--show');
+    assert.strictEqual(rain.status, 2);
+    assert.match(rain.stderr, /--corruptions: unknown corruption 'rain'/);
+    assert.match((await cli('reproduce', 'fig4', '--corruptions', 'fog', '--show')).stderr, /fig4 scores no corrupted images \(only fig15 does\)/);
   });
 
   describe('on Fashion-MNIST', () => {

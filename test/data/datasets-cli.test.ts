@@ -34,7 +34,8 @@ describe('data-scripts/datasets (the command line)', () => {
     fs.mkdirSync(path.join(dir, 'image-cache', 'half-456'));
     const text = listing().join('\n');
     assert.match(text, new RegExp(`data folder: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    for (const name of ['fashion-mnist', 'cifar10', 'cifar10-jpg', 'imagenette', 'imagenet']) assert.match(text, new RegExp(`^${name} `, 'm'));
+    for (const name of ['fashion-mnist', 'cifar10', 'cifar10-jpg', 'imagenette', 'imagenet', 'imagenet-c']) assert.match(text, new RegExp(`^${name} `, 'm'));
+    assert.match(text, /^imagenet-c +missing \(download the release's noise, blur, weather and digital archives from zenodo\.org\/record\/2235448/m);
     assert.match(text, /^cifar10 +missing \(get cifar10\)$/m);
     assert.match(text, /toy +1 images of \[2, 2, 3\], 1 classes {2}\(toy-123\)/);
     assert.match(text, /half-456: unfinished/);
@@ -45,6 +46,8 @@ describe('data-scripts/datasets (the command line)', () => {
     await assert.rejects(main(['get', 'mnist']), /unknown dataset "mnist"; known: fashion-mnist, cifar10/);
     await assert.rejects(main(['prepare', 'cifar10']), /needs no preparing/);
     await assert.rejects(main(['prepare', 'imagenet', '--size', '0']), /--size must be a positive integer/);
+    await assert.rejects(main(['get', 'imagenet-c']), /imagenet-c cannot be downloaded by this script/);
+    await assert.rejects(main(['prepare', 'imagenet-c', '--src', path.join(dir, 'no-imagenet-c')]), /ImageNet-C: .*no-imagenet-c is not a folder/);
     await assert.rejects(main([]), /usage:/);
   });
 });

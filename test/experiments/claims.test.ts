@@ -5,6 +5,7 @@ import * as path from 'path';
 import {
   accuracyTables,
   checkClaims,
+  checkRobustnessClaim,
   Claim,
   claimFigures,
   claimsOfResults,
@@ -15,10 +16,13 @@ import {
   readEpochResultsTree,
   readResultsTree,
   ResultRow,
+  robustnessReport,
+  RobustnessRow,
   RunRef,
   seedStats,
   writeEpochResults,
   writeResults,
+  writeRobustnessTable,
 } from '../../lib/experiments';
 
 /** One result row: top-1 given in percent. */
@@ -129,6 +133,34 @@ describe('experiments/claims', () => {
       assert.strictEqual(epochTables(epochRows, { features: 'head', probe: 'linear', block: 4 }), '');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the robustness claim: holds unless blockwise is clearly less error-prone over the corruptions; clean error and degradation beside it', () => {
+    /** Scores of `run`: clean error `clean`, then per corruption the errors given (%), severities 1.. in order. */
+    const scores = (run: string, clean: number, errors: Record<string, number[]>, seed = 0): RobustnessRow[] => [
+      { corruption: 'clean', severity: 0, error: clean },
+      ...Object.entries(errors).flatMap(([corruption, e]) => e.map((error, k) => ({ corruption, severity: k + 1, error }))),
+    ].map(({ corruption, severity, error }) => ({ run, method: 'simultaneous', seed, steps: 10, block: 4, features: 'gsp', probe: 'linear', corruption, severity, top1: 1 - error / 100, top5: null, dataset: 'd' }));
+    const e2e = scores('end-to-end', 30, { fog: [40, 50], contrast: [60, 70], snow: [50, 50] });
+    const worse = scores('simultaneous-cbe-noise', 32, { fog: [43, 51], contrast: [61, 73], snow: [52, 52] });
+    const held = checkRobustnessClaim([...e2e, ...worse, ...scores('random-init', 80, { fog: [85, 86], contrast: [88, 90], snow: [84, 84] })], 'gsp');
+    assert.strictEqual(held.verdict, 'holds');
+    // Per-corruption gaps 2, 2, 2: mean 2, se 0; clean gap 2, so the degradation gap is 0.
+    assert.strictEqual(held.measured, 'mean error 55.3 vs 53.3 (1 seed / 1 seed, 3 corruptions): +2.0 +- 0.0; clean error 32.0 vs 30.0: +2.0; degradation (mean - clean) +0.0; random-init mean error 86.2, clean 80.0');
+    const better = scores('simultaneous-cbe-noise', 29, { fog: [30, 40], contrast: [50, 62], snow: [40, 41] });
+    assert.strictEqual(checkRobustnessClaim([...e2e, ...better], 'gsp').verdict, 'does not hold');
+    assert.match(checkRobustnessClaim(e2e, 'gsp').measured, /no gsp scores for simultaneous-cbe-noise/);
+    assert.strictEqual(checkRobustnessClaim(e2e, 'gsp').verdict, 'not resolved');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bwssl-robustness-report-'));
+    try {
+      writeRobustnessTable(path.join(dir, 'robustness.csv'), 'fig15', [...e2e, ...worse]);
+      const report = robustnessReport(dir);
+      assert.match(report, /\| Blockwise training is not more robust .* \| mean error 65\.68 vs 62\.81 .* \| \*\*holds\*\*: mean error 55\.3 vs 53\.3/);
+      assert.match(report, /\| simultaneous-cbe-noise \(1 seed\) \| 32\.0 \| 55\.3 \| 47\.0 \+- 5\.7 \| 67\.0 \+- 8\.5 \| 52\.0 \+- 0\.0 \|/);
+      assert.throws(() => robustnessReport(path.join(dir, 'nope')), /robustness\.csv is missing/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

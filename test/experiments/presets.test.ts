@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { HeadSpec } from '../../lib/blockwise/create-head';
-import { DatasetSource, FIGURE_IDS, preset, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
+import { checkRobustnessSettings, CorruptionSource, DatasetSource, FIGURE_IDS, preset, RobustnessSettings, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
+import { CORRUPTIONS } from '../../lib/data/corruptions';
+import { FeatureKind } from '../../lib/eval/features';
 import { BlockLossSpec } from '../../lib/losses/block-loss';
 import { DatasetInfo, RESNET50_BACKBONE, resolveTrainConfig } from '../../lib/train/train-config';
 
@@ -31,7 +33,7 @@ describe('experiments/presets', () => {
           if (r.config.init) assert.ok(p.runs.some((x) => x.label === r.config.init!.run), `${what}: init names an unknown run`);
           for (const s of r.probeStages ?? []) assert.ok(s >= 0 && s < resolved.model.backbone.widths.length, what);
         }
-        assert.strictEqual(p.runs.some((r) => r.untrained), scale !== 'paper' && ['fig4', 'fig6', 'fig16'].includes(figure), `${figure} ${scale}: random-init baseline`);
+        assert.strictEqual(p.runs.some((r) => r.untrained), scale !== 'paper' && ['fig4', 'fig6', 'fig15', 'fig16'].includes(figure), `${figure} ${scale}: random-init baseline`);
       }
     }
   });
@@ -143,10 +145,10 @@ describe('experiments/presets', () => {
     assert.strictEqual(preset('fig4', 'paper').evalDataset?.name, 'imagenet-val');
   });
 
-  it('cpu scale: Fashion-MNIST (CIFAR-10 for Fig. 16), narrow CIFAR-stem ResNet, two epochs (per block when sequential), both feature kinds and kNN', () => {
+  it('cpu scale: Fashion-MNIST (CIFAR-10 for Figs. 15 and 16), narrow CIFAR-stem ResNet, two epochs (per block when sequential), both feature kinds and kNN', () => {
     for (const figure of FIGURE_IDS) {
       const p = preset(figure, 'cpu');
-      assert.strictEqual(p.dataset.name, figure === 'fig16' ? 'cifar10-jpg' : 'fashion-mnist');
+      assert.strictEqual(p.dataset.name, figure === 'fig15' || figure === 'fig16' ? 'cifar10-jpg' : 'fashion-mnist');
       assert.deepStrictEqual(p.probe.features, ['head', 'gsp']);
       assert.deepStrictEqual(p.probe.knn, { k: 20, temperature: 0.07 });
       for (const r of p.runs) {
@@ -157,6 +159,44 @@ describe('experiments/presets', () => {
         assert.strictEqual(c.data.batchSize, 128);
       }
     }
+  });
+
+  it("fig15: Fig. 4's end-to-end and simultaneous CbE + noise runs, scored on every corruption at severities 1-5; validated settings", () => {
+    for (const scale of SCALES) {
+      const p = preset('fig15', scale);
+      const r = p.robustness!;
+      assert.doesNotThrow(() => checkRobustnessSettings(r), scale);
+      assert.deepStrictEqual(r.severities, [1, 2, 3, 4, 5]);
+      assert.deepStrictEqual(r.corruptions, scale === 'smoke' ? ['gaussian_noise', 'defocus_blur', 'fog', 'contrast', 'jpeg_compression'] : [...CORRUPTIONS], scale);
+      assert.strictEqual(r.stage, 3, `${scale}: block 4`);
+      assert.ok(!r.probe.augmented);
+      assert.strictEqual(r.source.kind, scale === 'paper' ? 'imagenet-c' : 'generated');
+      assert.deepStrictEqual(p.runs.map((x) => x.label), scale === 'paper' ? ['end-to-end', 'simultaneous-cbe-noise'] : ['end-to-end', 'simultaneous-cbe-noise', 'random-init']);
+      if (scale !== 'smoke' && scale !== 'cpu') {
+        // The same configs as Fig. 4's runs: `--share-runs` copies them instead of training.
+        const fig4 = preset('fig4', scale);
+        for (const run of ['end-to-end', 'simultaneous-cbe-noise']) {
+          assert.deepStrictEqual(p.runs.find((x) => x.label === run)!.config, fig4.runs.find((x) => x.label === run)!.config, `${scale} ${run}`);
+        }
+      }
+    }
+    assert.strictEqual(preset('fig15', 'cpu').dataset.name, 'cifar10-jpg');
+    assert.strictEqual(preset('fig15', 'smoke').dataset.name, 'cifar10-smoke');
+    assert.strictEqual(preset('fig15', 'cifar10-long').robustness!.evalImages, 2000);
+    assert.strictEqual(preset('fig15', 'paper').robustness!.trainImages, 100000);
+    assert.strictEqual(preset('fig15', 'cifar10-long').robustness!.trainImages, undefined, "the preset's probe.trainImages");
+    assert.strictEqual(preset('fig4', 'cpu').robustness, undefined, 'only fig15 scores corrupted images');
+    const ok = preset('fig15', 'cpu').robustness!;
+    assert.throws(() => checkRobustnessSettings({ ...ok, corruptions: ['fog', 'rain'] }), /unknown corruption 'rain'/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, corruptions: ['fog', 'fog'] }), /corruptions \[fog,fog\] repeat/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, severities: [0, 1] }), /severities must be distinct integers in 1-5, got \[0,1\]/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, features: ['cls' as FeatureKind] }), /features must list 'head' and \/ or 'gsp'/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, probe: { ...ok.probe, augmented: true } }), /is augmented/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, colour: 1 } as RobustnessSettings), /unknown setting colour/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, trainImages: 0 }), /trainImages must be a positive integer, got 0/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, source: { kind: 'generated', seed: 0, batchSize: 256, path: 'x' } as CorruptionSource }), /source 'generated' has unknown keys path/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, source: { kind: 'imagenet-c', path: '' } }), /source.path must name the ImageNet-C folder/);
+    assert.throws(() => checkRobustnessSettings({ ...ok, source: { kind: 'cifar10-c' } as unknown as CorruptionSource }), /source.kind must be 'generated' or 'imagenet-c', got "cifar10-c"/);
   });
 
   it('preset rejects unknown figures and scales by name', () => {

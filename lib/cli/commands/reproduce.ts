@@ -5,6 +5,8 @@ import { ExperimentPreset, ExperimentRun, FIGURE_IDS, Scale } from '../../experi
 import { isFigureId, preset } from '../../experiments/presets';
 import { withOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
+import { checkRobustnessSettings, robustnessTable } from '../../experiments/robustness';
+import { markdownTable } from '../../plot/table';
 import { checkRunDirPath } from '../../train/run-folder';
 import { CommandSpec, commandHelp, OptionValue, parseCommand, suggestion, UsageError } from '../args';
 import { BACKEND_OPTION, CliIo, EXIT_INTERRUPTED, experimentTables, probeReporter, startBackend, withInterrupt } from '../common';
@@ -25,6 +27,12 @@ export const reproduceSpec: CommandSpec = {
     ...SCHEDULE_OPTIONS,
     { name: 'no-reuse', kind: 'flag', description: 'fail if the folder already holds runs (default: continue them)' },
     { name: 'share-runs', kind: 'list', placeholder: 'DIR,DIR', description: "copy completed runs with the same config and seed from other experiments' folders instead of training them" },
+    {
+      name: 'corruptions',
+      kind: 'list',
+      placeholder: 'NAME,NAME',
+      description: 'fig15: score only these corruptions (names of the benchmark, e.g. gaussian_noise,fog; default all 15)',
+    },
     { name: 'show', kind: 'flag', description: 'print the preset as JSON and exit' },
     { name: 'list', kind: 'flag', description: 'list the figures and their runs at the scale, and exit' },
     {
@@ -45,7 +53,10 @@ export const reproduceSpec: CommandSpec = {
     '  blockwise-ssl reproduce fig4 --scale smoke          the whole Fig. 4 pipeline in seconds\n' +
     '  blockwise-ssl reproduce fig8 --scale cpu --out runs/fig8\n' +
     '  blockwise-ssl reproduce noise --show                the preset, to read or edit\n' +
-    '  blockwise-ssl reproduce fig7 --scale paper --emit slurm --out /shared/runs/fig7',
+    '  blockwise-ssl reproduce fig7 --scale paper --emit slurm --out /shared/runs/fig7\n' +
+    '  blockwise-ssl reproduce fig15 --scale cifar10-long --share-runs runs/fig4-lane-a,runs/fig4-lane-b\n' +
+    "                                                       Fig. 15 on Fig. 4's trained end-to-end and simultaneous CbE + noise runs\n" +
+    '                                                       (copied with their probes; only the random-init baseline is made here)',
 };
 
 function listing(scale: Scale): string {
@@ -130,6 +141,15 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     p = withOverrides(p, { seeds });
   }
   if (o.runs !== undefined) p = { ...p, runs: selectRuns(p.runs, o.runs as string[]) };
+  if (o.corruptions !== undefined) {
+    if (!p.robustness) throw new UsageError(`reproduce: --corruptions: ${figure} scores no corrupted images (only fig15 does)`);
+    p = { ...p, robustness: { ...p.robustness, corruptions: o.corruptions as string[] } };
+    try {
+      checkRobustnessSettings(p.robustness!, 'reproduce: --corruptions');
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   p = { ...p, runs: p.runs.map((r) => withProbeEpochsInSchedule({ ...r, config: withSchedule(r.config, o) }, o)) };
   if (o.show) {
     io.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
@@ -174,6 +194,9 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
           case 'statistics':
             bar.message(statisticsLine(e));
             break;
+          case 'robustness':
+            bar.message(`${e.label}: ${e.progress.corruption}${e.progress.severity > 0 ? ` severity ${e.progress.severity}` : ''} scored (${e.progress.done}/${e.progress.total})`);
+            break;
           default:
             break;
         }
@@ -182,6 +205,12 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
   );
   bar.done();
   if (summary.results.length > 0) io.stdout.write(`\n${p.title} (${scale} scale)\n\n${experimentTables(summary.results, p.probe)}\n`);
+  if (p.robustness && summary.robustness.length > 0) {
+    for (const features of p.robustness.features) {
+      io.stdout.write(`\ntop-1 error (%) on corrupted held-out images, block ${p.robustness.stage + 1} ${features} features (per corruption: mean ± std over severities):\n`);
+      io.stdout.write(`${markdownTable(robustnessTable(summary.robustness, { features }), { digits: 2 })}\n`);
+    }
+  }
   const paper = summary.runs.flatMap((r) => r.paper.map((a) => `${r.label} block ${a.block}: ${a.accuracy}%`));
   io.stdout.write(`\nthe paper: ${p.finding}\n${paper.length > 0 ? `published (ImageNet): ${[...new Set(paper)].join('; ')}\n` : ''}`);
   io.stderr.write(`results: ${summary.resultsFile}\n`);

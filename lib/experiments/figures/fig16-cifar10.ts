@@ -11,7 +11,7 @@ import { makePreset, randomInitRun, run, runConfig } from '../run-recipe';
  * end-to-end 0.21 s per step, sequential CbE about 0.19 / 0.14 / 0.10 / 0.08 s per step for blocks 1-4, so about 2.5
  * and 3 minutes per epoch of 351 steps, per block for the sequential run). Smoke: 12x12 views of `cifar10-smoke`.
  */
-function cifarSettings(scale: Scale): ScaleSettings {
+export function cifarSettings(scale: Scale): ScaleSettings {
   const s = scaleSettings(scale);
   if (scale === 'paper') {
     return {
