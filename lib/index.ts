@@ -31,6 +31,7 @@ export * from './data/image-folder';
 export * from './data/imagenette';
 export * from './data/normalization';
 export * from './data/augmentations/crop-resize';
+export * from './data/augmentations/bicubic';
 export * from './data/augmentations/random-resized-crop';
 export * from './data/augmentations/horizontal-flip';
 export * from './data/augmentations/grayscale';
@@ -40,6 +41,8 @@ export * from './data/augmentations/gaussian-blur';
 export * from './data/augmentations/solarize';
 export * from './data/views';
 export { CORRUPTIONS, CorruptionName, corrupt, corruptAsync } from './data/corruptions';
+export * from './data/corrupted-dataset';
+export * from './data/imagenet-c';
 
 // Probes and statistics.
 export * from './eval';
@@ -53,6 +56,8 @@ export * from './train/train-config';
 export * from './train/build-model';
 export * from './train/load-run';
 export * from './train/run-training';
+export * from './train/run-metrics';
+export * from './train/tensorboard';
 
 // Plots, tables and notebook display.
 export * from './plot';
@@ -73,3 +78,4 @@ export * from './experiments/collect-experiment';
 export * from './experiments/seed-stats';
 export * from './experiments/claims';
 export * from './experiments/results-report';
+export * from './experiments/robustness';

@@ -14,6 +14,9 @@ export * from './backend/native-backend';
 export * from './backend/native-addon';
 export * from './backend/native-batch-norm';
 export * from './backend/native-gradients';
+export * from './backend/native-kernels';
+export * from './backend/native-buffer-pool';
+export * from './backend/attempt';
 
 export * from './data/shuffle';
 export * from './data/idx';
@@ -21,6 +24,18 @@ export * from './data/tar';
 export * from './data/image-decode';
 export * from './data/image-cache';
 export * from './data/augmentations/sample-groups';
+export * from './data/augmentations/fused-view';
+export * from './data/view-maker';
+// Each corruption on its own, and on given random draws (the root exports `corrupt` and `CORRUPTIONS`).
+export * from './data/corruptions/blur';
+export * from './data/corruptions/geometric';
+export * from './data/corruptions/jpeg';
+export * from './data/corruptions/noise';
+export * from './data/corruptions/photometric';
+export * from './data/corruptions/pixelate';
+export * from './data/corruptions/resample';
+export * from './data/corruptions/severity';
+export * from './data/corruptions/weather';
 
 export * from './train/reseedable-rng';
 export * from './train/seeds';
