@@ -41,6 +41,9 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_bench import BenchNet  # noqa: E402
+# One PyTorch copy of the recipe: the loss, LARS and the schedule are the twin's (scripts/twin/twin.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts', 'twin'))
+from twin import Lars, barlow_twins, warmup_cosine  # noqa: E402
 
 CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
 MEAN = torch.tensor([0.4914, 0.4822, 0.4465]).view(1, 3, 1, 1)
@@ -187,37 +190,6 @@ class EndToEnd(nn.Module):
         return self.projector(self.backbone(x).mean(dim=(2, 3)))
 
 
-def barlow_twins(z1, z2, lam=0.0051, eps=1e-5):
-    def standardize(z):
-        return (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + eps)
-    c = standardize(z1).T @ standardize(z2) / z1.shape[0]
-    d = torch.diagonal(c)
-    return ((d - 1) ** 2).sum() + lam * ((c ** 2).sum() - (d ** 2).sum())
-
-
-class Lars:
-    """lib/optim/lars.ts: trust ratio and weight decay for weights (rank > 1), plain momentum for 1-D parameters."""
-
-    def __init__(self, params, momentum=0.9, eta=0.001, weight_decay=1e-6, bias_lr_multiplier=0.024):
-        self.params, self.m, self.eta, self.wd, self.blr = list(params), momentum, eta, weight_decay, bias_lr_multiplier
-        self.mu = [torch.zeros_like(p) for p in self.params]
-
-    @torch.no_grad()
-    def step(self, lr):
-        for p, mu in zip(self.params, self.mu):
-            if p.grad is None:
-                continue
-            if p.ndim > 1:
-                d = p.grad + self.wd * p
-                pn, dn = p.norm(), d.norm()
-                q = self.eta * pn / dn if pn > 0 and dn > 0 else 1.0
-                mu.mul_(self.m).add_(d * q)
-                p.sub_(lr * mu)
-            else:
-                mu.mul_(self.m).add_(p.grad)
-                p.sub_(lr * self.blr * mu)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--task', default='run')
@@ -233,17 +205,13 @@ def main():
     del images
     torch.manual_seed(0)
     model = EndToEnd()
-    opt = Lars(model.parameters())
+    opt = Lars(model.parameters(), momentum=0.9, eta=0.001, weight_decay=1e-6, bias_lr_multiplier=0.024)
     per_epoch = len(train) // a.batch
     base = 0.2 * a.batch / 256
     warmup = round(0.1 * per_epoch)
     warmup = 0 if a.steps <= warmup else warmup  # as bench/tfjs_bench.ts fig16Config
 
-    def lr(s):
-        if s < warmup:
-            return base * s / warmup
-        q = 0.5 * (1 + math.cos(math.pi * (s - warmup) / (a.steps - warmup)))
-        return base * (0.001 + (1 - 0.001) * q)
+    lr = warmup_cosine(base, warmup, a.steps, 0.001)
 
     losses = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,7 +220,7 @@ def main():
         for s, (v1, v2) in enumerate(loader):
             for p in model.parameters():
                 p.grad = None
-            loss = barlow_twins(model(v1), model(v2))
+            loss = barlow_twins(model(v1), model(v2), 0.0051, 1.0)
             loss.backward()
             opt.step(lr(s))
             losses.append(loss.item())
