@@ -60,6 +60,7 @@ describe('cli/commands', () => {
       [['reproduce', 'fig3'], /unknown figure 'fig3' \(did you mean fig4\?\)/],
       [['reproduce', 'fig4', '--scale', 'huge'], /--scale must be one of smoke, cpu, cifar10-long, paper, got 'huge'/],
       [['reproduce', 'fig4', '--runs', 'end-to-end,sequential-lps', '--show'], /--runs: no run 'sequential-lps' \(did you mean sequential-lsp\?\)/],
+      [['reproduce', 'fig4', '--set', 'optimizer.etta=0.1', '--show'], /reproduce: --set: optimizer\.etta is not a setting of optimizer \(did you mean optimizer\.eta\?\)/],
       [['probe'], /probe: missing <runDir>/],
       [['datasets', 'fetch'], /datasets: unknown subcommand 'fetch'/],
     ];
@@ -118,6 +119,9 @@ describe('cli/commands', () => {
     assert.deepStrictEqual(await probeEpochsOf('--epochs', '12'), [['end-to-end', [5, 10]], ['sequential-lsp', [5, 10]]]);
     assert.deepStrictEqual(await probeEpochsOf('--epochs', '1', '--warmup-epochs', '0.05'), [['end-to-end', undefined], ['sequential-lsp', undefined]]);
     assert.deepStrictEqual(await probeEpochsOf('--steps', '700'), [['end-to-end', undefined], ['sequential-lsp', undefined]]);
+    // --set changes the config of every run it trains, checked key by key.
+    const set = JSON.parse((await cli('reproduce', 'fig4', '--scale', 'cifar10-long', '--runs', 'end-to-end', '--set', 'optimizer.eta=0.001,model.noise.sigma=0.1', '--show')).stdout);
+    assert.deepStrictEqual(set.runs.map((x: { label: string; config: { optimizer: { eta: number }; model: { noise?: { sigma: number } } } }) => [x.label, x.config.optimizer.eta, x.config.model.noise?.sigma]), [['end-to-end', 0.001, 0.1]]);
     // LARS with trust coefficient 0.02 (the paper's 0.001 under-trains 7,020 steps of 128), the paper's otherwise.
     assert.ok(long.runs.every((x: { config: { optimizer?: { eta?: number; baseLr?: number } } }) => x.config.optimizer?.eta === 0.02 && x.config.optimizer?.baseLr === 0.2));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');

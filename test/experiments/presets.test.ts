@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { HeadSpec } from '../../lib/blockwise/create-head';
-import { checkRobustnessSettings, CorruptionSource, DatasetSource, FIGURE_IDS, preset, RobustnessSettings, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
+import { checkRobustnessSettings, CorruptionSource, DatasetSource, FIGURE_IDS, preset, RobustnessSettings, runOverridesFromAssignments, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
 import { CORRUPTIONS } from '../../lib/data/corruptions';
 import { FeatureKind } from '../../lib/eval/features';
 import { BlockLossSpec } from '../../lib/losses/block-loss';
@@ -226,5 +226,28 @@ describe('experiments/presets', () => {
     const one = withRunOverrides(base, { seed: 5 }, ['end-to-end']);
     assert.deepStrictEqual(one.runs.map((r) => r.config.seed ?? null), base.runs.map((r) => (r.label === 'end-to-end' ? 5 : null)));
     assert.throws(() => withRunOverrides(base, { seed: 1 }, ['end-two-end']), /fig4 has no run 'end-two-end' \(runs: end-to-end, /);
+  });
+
+  it('runOverridesFromAssignments reads dotted key=value assignments into a checked config change', () => {
+    assert.deepStrictEqual(runOverridesFromAssignments('optimizer.eta=0.02, model.noise.sigma=0,data.views.view1.crop.interpolation=bicubic'), {
+      optimizer: { eta: 0.02 },
+      model: { noise: { sigma: 0 } },
+      data: { views: { view1: { crop: { interpolation: 'bicubic' } } } },
+    });
+    // JSON values: arrays and objects keep their commas; quoted strings stay strings.
+    assert.deepStrictEqual(runOverridesFromAssignments('model.partition=[[0],[1,2],[3]],seed=3,data.dataset="cifar10"'), {
+      model: { partition: [[0], [1, 2], [3]] },
+      seed: 3,
+      data: { dataset: 'cifar10' },
+    });
+    const p = withRunOverrides(preset('fig4', 'cifar10-long'), runOverridesFromAssignments('optimizer.eta=0.001'));
+    assert.ok(p.runs.every((r) => r.config.optimizer!.eta === 0.001 && r.config.optimizer!.momentum === 0.9));
+    assert.throws(() => runOverridesFromAssignments('optimizer.etta=0.1', 'x'), /^Error: x: optimizer\.etta is not a setting of optimizer \(did you mean optimizer\.eta\?\)/);
+    assert.throws(() => runOverridesFromAssignments('optimizer.eta=fast', 'x'), /x: optimizer\.eta must be a number, got the string 'fast'|x: optimizer\.eta must be a number/);
+    assert.throws(() => runOverridesFromAssignments('optimizer.eta', 'x'), /x: 'optimizer\.eta' is not a key=value assignment/);
+    assert.throws(() => runOverridesFromAssignments('optimizer..eta=1', 'x'), /x: 'optimizer\.\.eta' is not a dotted config key/);
+    assert.throws(() => runOverridesFromAssignments('seed=1,seed=2', 'x'), /x: seed is set twice \(again\)/);
+    assert.throws(() => runOverridesFromAssignments('model.noise={"sigma":0},model.noise.sigma=1', 'x'), /x: model\.noise\.sigma is set twice \(with model\.noise\)/);
+    assert.throws(() => runOverridesFromAssignments(' , ', 'x'), /x: no key=value assignment/);
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { probeEpochs } from '../../experiments/epoch-probes';
 import { ExperimentPreset, ExperimentRun, FIGURE_IDS, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
-import { withOverrides } from '../../experiments/overrides';
+import { runOverridesFromAssignments, withOverrides, withRunOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
 import { checkRobustnessSettings, robustnessTable } from '../../experiments/robustness';
 import { markdownTable } from '../../plot/table';
@@ -25,6 +25,12 @@ export const reproduceSpec: CommandSpec = {
     { name: 'seeds', kind: 'list', placeholder: '0,1,2', description: 'train every run once per seed' },
     { name: 'runs', kind: 'list', placeholder: 'LABEL,LABEL', description: "only these runs of the preset (labels as --list prints them; a run's init source comes along)" },
     ...SCHEDULE_OPTIONS,
+    {
+      name: 'set',
+      kind: 'string',
+      placeholder: 'KEY=VALUE,...',
+      description: 'change the training config of every run trained, e.g. optimizer.eta=0.02,model.noise.sigma=0 (dotted TrainConfig keys as --show prints them; values as JSON, else a string)',
+    },
     { name: 'no-reuse', kind: 'flag', description: 'fail if the folder already holds runs (default: continue them)' },
     { name: 'share-runs', kind: 'list', placeholder: 'DIR,DIR', description: "copy completed runs with the same config and seed from other experiments' folders instead of training them" },
     {
@@ -141,6 +147,13 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     p = withOverrides(p, { seeds });
   }
   if (o.runs !== undefined) p = { ...p, runs: selectRuns(p.runs, o.runs as string[]) };
+  if (o.set !== undefined) {
+    try {
+      p = withRunOverrides(p, runOverridesFromAssignments(o.set as string, 'reproduce: --set'));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   if (o.corruptions !== undefined) {
     if (!p.robustness) throw new UsageError(`reproduce: --corruptions: ${figure} scores no corrupted images (only fig15 does)`);
     p = { ...p, robustness: { ...p.robustness, corruptions: o.corruptions as string[] } };
