@@ -78,4 +78,5 @@ export * from './experiments/collect-experiment';
 export * from './experiments/seed-stats';
 export * from './experiments/claims';
 export * from './experiments/results-report';
+export * from './experiments/figure-report';
 export * from './experiments/robustness';

@@ -1,5 +1,6 @@
 import { FeatureKind } from '../eval/features';
 import { FigureId } from './preset';
+import { FIGURE_IDS, FIGURES } from './presets';
 import { ResultRow } from './results';
 import { formatSeedStats, meanDifference, MeanDifference, SeedStats, seedStats } from './seed-stats';
 
@@ -49,114 +50,18 @@ export interface ClaimCheck {
   measured: string;
 }
 
-const ref = (figure: FigureId, run: string): RunRef => ({ figure, run });
+/**
+ * The order in which the claims of these figures are listed (that of RESULTS.md's claims table since the figures were
+ * first run); any other figure's claims follow, in the paper's order.
+ */
+const CLAIMS_ORDER: readonly FigureId[] = ['fig4', 'fig6', 'noise', 'fig7', 'fig12', 'fig13', 'fig11', 'fig16'];
 
 /**
- * The paper's claims that the CPU-scale reproduction tests, each on the runs of the figure that makes it.
- * "Nearly matches" allows 2 points, about twice the paper's end-to-end-to-blockwise gap (71.57 - 70.48 = 1.09).
+ * The paper's claims that the CPU-scale reproduction tests, each on the runs of the figure that makes it: every
+ * figure's `claims` (kept in its file under `figures/`, beside its preset). "Nearly matches" allows 2 points, about
+ * twice the paper's end-to-end-to-blockwise gap (71.57 - 70.48 = 1.09).
  */
-export const PAPER_CLAIMS: readonly Claim[] = [
-  {
-    id: 'blockwise-nearly-matches-end-to-end',
-    statement: 'Simultaneous blockwise training (1x1 CbE + GSP, noise 0.25) nearly matches end-to-end training at block 4',
-    paper: '70.48 vs 71.57 (Fig. 4)',
-    test: { kind: 'near', a: ref('fig4', 'simultaneous-cbe-noise'), b: ref('fig4', 'end-to-end'), block: 4, tolerance: 2 },
-  },
-  {
-    id: 'simultaneous-beats-sequential',
-    statement: 'Simultaneous blockwise training beats sequential blockwise training (LSP heads) at block 4',
-    paper: '68.84 vs 67.12 (Fig. 4)',
-    test: { kind: 'better', a: ref('fig4', 'simultaneous-lsp'), b: ref('fig4', 'sequential-lsp'), block: 4 },
-  },
-  {
-    id: 'ssl-beats-supervised-at-last-block',
-    statement: 'Self-supervised blockwise training beats supervised blockwise training at the last block (both LSP, simultaneous)',
-    paper: 'supervised higher at early blocks, lower at block 4 (Fig. 4, plot only)',
-    test: { kind: 'better', a: ref('fig4', 'simultaneous-lsp'), b: ref('fig4', 'supervised-lsp'), block: 4 },
-  },
-  {
-    id: 'random-feature-gap-grows',
-    statement: 'The gap between trained blocks and the random-feature baseline (block k on k - 1 untrained frozen blocks) grows with depth',
-    paper: 'widens from block 2 to block 4 (Fig. 4, plot only)',
-    test: {
-      kind: 'gap-grows',
-      trained: ref('fig4', 'simultaneous-cbe-noise'),
-      baseline: (block) => ref('fig4', `random-feature-b${block}`),
-      blocks: [2, 3, 4],
-    },
-  },
-  {
-    id: 'cbe-gsp-best-pooling',
-    statement: 'CbE + GSP is the best pooling head at block 4 (against GSP, LSP, CbE + L2, CbE + sqrt)',
-    paper: 'best at block 4 (Fig. 6, plot only)',
-    test: { kind: 'best', a: ref('fig6', 'cbe-gsp'), others: ['gsp', 'lsp', 'cbe-l2', 'cbe-sqrt'].map((r) => ref('fig6', r)), block: 4 },
-  },
-  {
-    id: 'noise-helps',
-    statement: 'Feature noise (sigma 0.25, per element) helps a little',
-    paper: '70.48 vs 70.15 without noise (Sec. 5)',
-    test: { kind: 'better', a: ref('noise', 'element-0p25'), b: ref('noise', 'no-noise'), block: 4 },
-  },
-  {
-    id: 'first-block-is-the-bottleneck',
-    statement: 'The first block is the bottleneck: an end-to-end-trained first block lifts sequential training, and merging blocks 1 and 2 lifts simultaneous training',
-    paper: '70.07 vs 67.12; merged 70.14 vs 68.84 (Fig. 7)',
-    test: {
-      kind: 'all',
-      parts: [
-        { kind: 'better', a: ref('fig7', 'e2e-first-block-sequential'), b: ref('fig7', 'sequential-lsp'), block: 4 },
-        { kind: 'better', a: ref('fig7', 'merged-b1-b2'), b: ref('fig7', 'simultaneous-lsp'), block: 4 },
-      ],
-    },
-  },
-  {
-    id: 'larger-cbe-filters-hurt',
-    statement: 'Larger CbE filters hurt the final block: a 1x1 expansion beats a 5x5 one at block 4',
-    paper: 'significantly lower at block 4 (Fig. 12, plot only)',
-    test: { kind: 'better', a: ref('fig12', 'cbe-1x1'), b: ref('fig12', 'cbe-5x5'), block: 4 },
-  },
-  {
-    id: 'wider-projector-helps-early-hurts-last',
-    statement: 'A projector twice as wide helps the first block and hurts the last',
-    paper: '16384 vs 8192: higher at early blocks, lower at block 4 (Fig. 13, plot only)',
-    test: {
-      kind: 'all',
-      parts: [
-        { kind: 'better', a: ref('fig13', 'wide-projector'), b: ref('fig13', 'baseline'), block: 1 },
-        { kind: 'better', a: ref('fig13', 'baseline'), b: ref('fig13', 'wide-projector'), block: 4 },
-      ],
-    },
-  },
-  {
-    id: 'grouped-cbe-costs-little',
-    statement: 'A grouped convolution in the CbE head costs little at block 4',
-    paper: 'a minor loss (Fig. 13, plot only)',
-    test: { kind: 'near', a: ref('fig13', 'grouped-cbe'), b: ref('fig13', 'baseline'), block: 4, tolerance: 2 },
-  },
-  {
-    id: 'adaptive-augmentations-hurt',
-    statement: 'Easier augmentations for the early blocks (sequential training) lower accuracy at block 4',
-    paper: 'significantly lower (Fig. 11, plot only)',
-    test: { kind: 'better', a: ref('fig11', 'sequential-lsp'), b: ref('fig11', 'adaptive-augmentations'), block: 4 },
-  },
-  {
-    id: 'difficulty-routing-hurts',
-    statement: 'Routing examples to blocks by difficulty lowers accuracy at block 4, under every weighting tried',
-    paper: 'significantly lower (Fig. 11, plot only)',
-    test: {
-      kind: 'best',
-      a: ref('fig11', 'simultaneous-lsp'),
-      others: ['routing-train-all-below', 'routing-weight-0p5', 'routing-weight-0p1'].map((r) => ref('fig11', r)),
-      block: 4,
-    },
-  },
-  {
-    id: 'cifar10-blockwise-nearly-matches-end-to-end',
-    statement: 'On CIFAR-10, sequential blockwise training (1x1 CbE + GSP, no noise) nearly matches end-to-end training at block 4',
-    paper: 'nearly matches (Fig. 16, plot only)',
-    test: { kind: 'near', a: ref('fig16', 'sequential-cbe'), b: ref('fig16', 'end-to-end'), block: 4, tolerance: 2 },
-  },
-];
+export const PAPER_CLAIMS: readonly Claim[] = [...CLAIMS_ORDER, ...FIGURE_IDS.filter((f) => !CLAIMS_ORDER.includes(f))].flatMap((f) => FIGURES[f].claims);
 
 interface Outcome {
   verdict: Verdict;
@@ -248,15 +153,4 @@ export function checkClaims(
   return claims.map((claim) => ({ claim, features, probe, ...evaluate(rows, claim.test, features, probe) }));
 }
 
-/**
- * Fig. 15's claim (Appendix C), tested on the rows of a Fig. 15 experiment's `robustness.csv` rather than on accuracies:
- * blockwise training (simultaneous, 1x1 CbE + GSP, noise 0.25) is not more robust to common corruptions than
- * end-to-end training, and part of its higher corrupted error is its lower clean accuracy.
- */
-export const ROBUSTNESS_CLAIM = {
-  id: 'blockwise-not-more-robust',
-  statement: 'Blockwise training is not more robust to common corruptions than end-to-end training; part of the gap is its lower clean accuracy',
-  paper: 'mean error 65.68 vs 62.81 on ImageNet-C (Fig. 15); clean error 29.52 vs 28.43 (Fig. 4)',
-  blockwise: 'simultaneous-cbe-noise',
-  endToEnd: 'end-to-end',
-} as const;
+export { ROBUSTNESS_CLAIM } from './figures/fig15-robustness';

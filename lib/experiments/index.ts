@@ -20,3 +20,4 @@ export * from './job-array';
 export * from './seed-stats';
 export * from './claims';
 export * from './results-report';
+export * from './figure-report';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunStatus, runPaths } from '../train/run-folder';
-import { ExperimentPreset, FIGURE_IDS, FigureId, Scale, SCALES } from './preset';
+import { ExperimentPreset, FigureId, Scale, SCALES } from './preset';
+import { FIGURE_IDS } from './presets';
 import { readEpochResults } from './epoch-probes';
 import { readResults, ResultRow } from './results';
 import { readRobustnessTable } from './robustness';

@@ -3,6 +3,8 @@ import { KnnConfig } from '../eval/knn';
 import { LinearProbeConfig } from '../eval/linear-probe';
 import { TrainConfig } from '../train/train-config';
 import { DatasetSource } from './dataset-source';
+import type { Claim } from './claims';
+import type { FIGURES } from './presets';
 import type { RobustnessSettings } from './robustness';
 
 /**
@@ -23,12 +25,18 @@ export const SCALES: readonly Scale[] = ['smoke', 'cpu', 'cifar10-long', 'paper'
 /**
  * The paper's figures that train or evaluate models (Figs. 1-3 are diagrams; Fig. 15 scores Fig. 4's end-to-end and
  * best blockwise models on corrupted images), plus `'noise'`, the Sec. 5 noise ablation that the paper reports in the
- * text.
+ * text: the keys of `FIGURES`, so a figure is named where its preset builder is registered.
  */
-export type FigureId = 'fig4' | 'fig5' | 'fig6' | 'fig7' | 'fig8' | 'fig9' | 'fig10' | 'fig11' | 'fig12' | 'fig13' | 'fig14' | 'fig15' | 'fig16' | 'noise';
+export type FigureId = keyof typeof FIGURES;
 
-/** Every `FigureId`, in the paper's order. */
-export const FIGURE_IDS: readonly FigureId[] = ['fig4', 'fig5', 'fig6', 'fig7', 'fig8', 'fig9', 'fig10', 'fig11', 'fig12', 'fig13', 'fig14', 'fig15', 'fig16', 'noise'];
+/**
+ * A figure of the paper: its preset at each scale, and the paper's claims (with the paper's numbers) that its runs
+ * test. Both live in the figure's file under `figures/`; `FIGURES` registers it.
+ */
+export interface FigureDefinition {
+  preset: (scale: Scale) => ExperimentPreset;
+  claims: readonly Claim[];
+}
 
 /** A top-1 accuracy (%) the paper publishes for a run at a block (1-based, as in the paper). */
 export interface PaperAccuracy {

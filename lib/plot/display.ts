@@ -78,6 +78,11 @@ export function displayTable(rows: readonly TableRow[], options: TableOptions = 
   writeDisplayData({ data: { 'text/markdown': md, 'text/plain': md }, metadata: {} });
 }
 
+/** Shows Markdown text (a caption, a heading, a table `markdownTable` made) in the current tslab notebook cell. */
+export function displayMarkdown(text: string): void {
+  writeDisplayData({ data: { 'text/markdown': text }, metadata: {} });
+}
+
 export interface FrameDisplayOptions {
   /** Most decimals shown for non-integer numbers; default 3. */
   digits?: number;

@@ -11,7 +11,15 @@ cd "$(dirname "$0")/../.."
 out=runs/cpu
 mkdir -p "$out"
 cli=(node dist/lib/cli/main.js reproduce)
-all="$out/fig4,$out/noise,$out/fig6,$out/fig7,$out/fig16,$out/fig8,$out/fig14,$out/fig5,$out/fig9,$out/fig10,$out/fig11,$out/fig12,$out/fig13"
+# Every figure's folder, for --share-runs: the figures `reproduce --list` names (its lines that are not indented start
+# with one). Only the lanes need it, and they run after the build.
+share_dirs() {
+  local figures
+  figures=$("${cli[@]}" --list --scale cpu | awk '/^[^ ]/ { print $1 }')
+  [ -n "$figures" ] || { echo "cpu.sh: reproduce --list named no figures" >&2; return 1; }
+  printf "$out/%s\n" $figures | paste -sd, -
+}
+case "${1:-both}" in lane-*) all=$(share_dirs) ;; esac
 export OMP_NUM_THREADS=1
 
 lane_a() {

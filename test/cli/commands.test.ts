@@ -6,7 +6,7 @@ import { main, mainHelp } from '../../lib/cli/main';
 import { CliIo } from '../../lib/cli/common';
 import { DEFAULT_PRESET_RUN, trainPlan } from '../../lib/cli/commands/train';
 import { FASHION_MNIST_SYSTEM_DIR } from '../../lib/data/fashion-mnist';
-import { preset, readProbeRows } from '../../lib/experiments';
+import { FIGURE_IDS, preset, readProbeRows } from '../../lib/experiments';
 
 /** Runs the command line in-process and returns its status and what it wrote. */
 async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -126,6 +126,8 @@ describe('cli/commands', () => {
     assert.ok(long.runs.every((x: { config: { optimizer?: { eta?: number; baseLr?: number } } }) => x.config.optimizer?.eta === 0.02 && x.config.optimizer?.baseLr === 0.2));
     const list = await cli('reproduce', '--list', '--scale', 'smoke');
     for (const f of ['fig4', 'fig15', 'fig16', 'noise']) assert.ok(list.stdout.includes(`${f} `), f);
+    // scripts/reproduce/cpu.sh takes the figures from the first word of each line that is not indented.
+    assert.deepStrictEqual(list.stdout.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(' ')[0]), FIGURE_IDS);
     // Fig. 15: --corruptions narrows the corruptions scored, validated; other figures score none.
     const fig15 = JSON.parse((await cli('reproduce', 'fig15', '--scale', 'cifar10-long', '--corruptions', 'fog,snow', '--show')).stdout);
     assert.deepStrictEqual(fig15.robustness.corruptions, ['fog', 'snow']);

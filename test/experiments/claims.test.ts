@@ -11,6 +11,8 @@ import {
   claimsOfResults,
   claimsTable,
   epochTables,
+  FIGURE_IDS,
+  FIGURES,
   PAPER_CLAIMS,
   preset,
   readEpochResultsTree,
@@ -89,6 +91,14 @@ describe('experiments/claims', () => {
     assert.strictEqual(verdictOf([...x, ...seeds('fig6', 'y', 4, [70, 71, 72]), ...seeds('fig6', 'z', 4, [75, 76, 77])], best).verdict, 'holds');
     assert.strictEqual(verdictOf([...x, ...seeds('fig6', 'y', 4, [70, 71, 72]), ...seeds('fig6', 'z', 4, [80, 81.5, 82])], best).verdict, 'not resolved');
     assert.strictEqual(verdictOf([...x, ...seeds('fig6', 'y', 4, [70, 71, 72]), ...seeds('fig6', 'z', 4, [90, 91, 92])], best).verdict, 'does not hold');
+  });
+
+  it("each figure's claims sit with its preset, test only its own runs, and PAPER_CLAIMS is all of them once", () => {
+    const own = FIGURE_IDS.flatMap((f) => FIGURES[f].claims);
+    assert.deepStrictEqual([...PAPER_CLAIMS].sort((a, b) => a.id.localeCompare(b.id)), [...own].sort((a, b) => a.id.localeCompare(b.id)));
+    for (const f of FIGURE_IDS) for (const c of FIGURES[f].claims) assert.deepStrictEqual(claimFigures(c), [f], c.id);
+    // RESULTS.md's claims table keeps its order.
+    assert.deepStrictEqual([...new Set(PAPER_CLAIMS.flatMap(claimFigures))], ['fig4', 'fig6', 'noise', 'fig7', 'fig12', 'fig13', 'fig11', 'fig16']);
   });
 
   it("the paper's claims name runs that the presets have; the report tables render from results folders", () => {

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { probeEpochs } from '../../experiments/epoch-probes';
-import { ExperimentPreset, ExperimentRun, FIGURE_IDS, Scale } from '../../experiments/preset';
-import { isFigureId, preset } from '../../experiments/presets';
+import { ExperimentPreset, ExperimentRun, Scale } from '../../experiments/preset';
+import { FIGURE_IDS, isFigureId, preset } from '../../experiments/presets';
 import { runOverridesFromAssignments, withOverrides, withRunOverrides } from '../../experiments/overrides';
 import { experimentRunDir, ExperimentEvent, runExperiment } from '../../experiments/run-experiment';
 import { checkRobustnessSettings, robustnessTable } from '../../experiments/robustness';

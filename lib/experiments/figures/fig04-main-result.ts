@@ -1,4 +1,5 @@
 import { ExperimentPreset, Scale } from '../preset';
+import type { Claim, RunRef } from '../claims';
 import { scaleSettings } from '../scales';
 import { makePreset, randomInitRun, run, runConfig } from '../run-recipe';
 
@@ -40,3 +41,38 @@ export function fig4(scale: Scale): ExperimentPreset {
     ],
   });
 }
+
+const ref = (run: string): RunRef => ({ figure: 'fig4', run });
+
+/** The paper's claims that Fig. 4 tests, with the paper's numbers (see `checkClaims`). */
+export const FIG4_CLAIMS: readonly Claim[] = [
+  {
+    id: 'blockwise-nearly-matches-end-to-end',
+    statement: 'Simultaneous blockwise training (1x1 CbE + GSP, noise 0.25) nearly matches end-to-end training at block 4',
+    paper: '70.48 vs 71.57 (Fig. 4)',
+    test: { kind: 'near', a: ref('simultaneous-cbe-noise'), b: ref('end-to-end'), block: 4, tolerance: 2 },
+  },
+  {
+    id: 'simultaneous-beats-sequential',
+    statement: 'Simultaneous blockwise training beats sequential blockwise training (LSP heads) at block 4',
+    paper: '68.84 vs 67.12 (Fig. 4)',
+    test: { kind: 'better', a: ref('simultaneous-lsp'), b: ref('sequential-lsp'), block: 4 },
+  },
+  {
+    id: 'ssl-beats-supervised-at-last-block',
+    statement: 'Self-supervised blockwise training beats supervised blockwise training at the last block (both LSP, simultaneous)',
+    paper: 'supervised higher at early blocks, lower at block 4 (Fig. 4, plot only)',
+    test: { kind: 'better', a: ref('simultaneous-lsp'), b: ref('supervised-lsp'), block: 4 },
+  },
+  {
+    id: 'random-feature-gap-grows',
+    statement: 'The gap between trained blocks and the random-feature baseline (block k on k - 1 untrained frozen blocks) grows with depth',
+    paper: 'widens from block 2 to block 4 (Fig. 4, plot only)',
+    test: {
+      kind: 'gap-grows',
+      trained: ref('simultaneous-cbe-noise'),
+      baseline: (block) => ref(`random-feature-b${block}`),
+      blocks: [2, 3, 4],
+    },
+  },
+];

@@ -1,4 +1,5 @@
 import { ExperimentPreset, Scale } from '../preset';
+import type { Claim, RunRef } from '../claims';
 import { scaleSettings } from '../scales';
 import { cbe, makePreset, randomInitRun, run, runConfig } from '../run-recipe';
 
@@ -23,3 +24,15 @@ export function fig6(scale: Scale): ExperimentPreset {
     ],
   });
 }
+
+const ref = (run: string): RunRef => ({ figure: 'fig6', run });
+
+/** The paper's claims that Fig. 6 tests, with the paper's numbers (see `checkClaims`). */
+export const FIG6_CLAIMS: readonly Claim[] = [
+  {
+    id: 'cbe-gsp-best-pooling',
+    statement: 'CbE + GSP is the best pooling head at block 4 (against GSP, LSP, CbE + L2, CbE + sqrt)',
+    paper: 'best at block 4 (Fig. 6, plot only)',
+    test: { kind: 'best', a: ref('cbe-gsp'), others: ['gsp', 'lsp', 'cbe-l2', 'cbe-sqrt'].map(ref), block: 4 },
+  },
+];

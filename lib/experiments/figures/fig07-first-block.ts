@@ -1,4 +1,5 @@
 import { ExperimentPreset, Scale } from '../preset';
+import type { Claim, RunRef } from '../claims';
 import { scaleSettings } from '../scales';
 import { makePreset, run, runConfig } from '../run-recipe';
 
@@ -32,3 +33,21 @@ export function fig7(scale: Scale): ExperimentPreset {
     ],
   });
 }
+
+const ref = (run: string): RunRef => ({ figure: 'fig7', run });
+
+/** The paper's claims that Fig. 7 tests, with the paper's numbers (see `checkClaims`). */
+export const FIG7_CLAIMS: readonly Claim[] = [
+  {
+    id: 'first-block-is-the-bottleneck',
+    statement: 'The first block is the bottleneck: an end-to-end-trained first block lifts sequential training, and merging blocks 1 and 2 lifts simultaneous training',
+    paper: '70.07 vs 67.12; merged 70.14 vs 68.84 (Fig. 7)',
+    test: {
+      kind: 'all',
+      parts: [
+        { kind: 'better', a: ref('e2e-first-block-sequential'), b: ref('sequential-lsp'), block: 4 },
+        { kind: 'better', a: ref('merged-b1-b2'), b: ref('simultaneous-lsp'), block: 4 },
+      ],
+    },
+  },
+];

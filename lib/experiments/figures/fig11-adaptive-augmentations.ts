@@ -1,5 +1,6 @@
 import { adaptiveAugmentationRecipes, TwoViewRecipe } from '../../data/views';
 import { ExperimentPreset, Scale } from '../preset';
+import type { Claim, RunRef } from '../claims';
 import { scaleSettings } from '../scales';
 import { makePreset, run, runConfig } from '../run-recipe';
 
@@ -32,3 +33,26 @@ export function fig11(scale: Scale): ExperimentPreset {
       'The paper does not say which weights its legend lists; 0.5 and 0.1 are ours.',
   });
 }
+
+const ref = (run: string): RunRef => ({ figure: 'fig11', run });
+
+/** The paper's claims that Fig. 11 tests, with the paper's numbers (see `checkClaims`). */
+export const FIG11_CLAIMS: readonly Claim[] = [
+  {
+    id: 'adaptive-augmentations-hurt',
+    statement: 'Easier augmentations for the early blocks (sequential training) lower accuracy at block 4',
+    paper: 'significantly lower (Fig. 11, plot only)',
+    test: { kind: 'better', a: ref('sequential-lsp'), b: ref('adaptive-augmentations'), block: 4 },
+  },
+  {
+    id: 'difficulty-routing-hurts',
+    statement: 'Routing examples to blocks by difficulty lowers accuracy at block 4, under every weighting tried',
+    paper: 'significantly lower (Fig. 11, plot only)',
+    test: {
+      kind: 'best',
+      a: ref('simultaneous-lsp'),
+      others: ['routing-train-all-below', 'routing-weight-0p5', 'routing-weight-0p1'].map(ref),
+      block: 4,
+    },
+  },
+];

@@ -1,4 +1,5 @@
 import { ExperimentPreset, Scale } from '../preset';
+import type { Claim, RunRef } from '../claims';
 import { scaleSettings } from '../scales';
 import { cbe, makePreset, run, runConfig } from '../run-recipe';
 
@@ -24,3 +25,27 @@ export function fig13(scale: Scale): ExperimentPreset {
     ],
   });
 }
+
+const ref = (run: string): RunRef => ({ figure: 'fig13', run });
+
+/** The paper's claims that Fig. 13 tests, with the paper's numbers (see `checkClaims`). */
+export const FIG13_CLAIMS: readonly Claim[] = [
+  {
+    id: 'wider-projector-helps-early-hurts-last',
+    statement: 'A projector twice as wide helps the first block and hurts the last',
+    paper: '16384 vs 8192: higher at early blocks, lower at block 4 (Fig. 13, plot only)',
+    test: {
+      kind: 'all',
+      parts: [
+        { kind: 'better', a: ref('wide-projector'), b: ref('baseline'), block: 1 },
+        { kind: 'better', a: ref('baseline'), b: ref('wide-projector'), block: 4 },
+      ],
+    },
+  },
+  {
+    id: 'grouped-cbe-costs-little',
+    statement: 'A grouped convolution in the CbE head costs little at block 4',
+    paper: 'a minor loss (Fig. 13, plot only)',
+    test: { kind: 'near', a: ref('grouped-cbe'), b: ref('baseline'), block: 4, tolerance: 2 },
+  },
+];

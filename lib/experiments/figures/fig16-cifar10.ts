@@ -1,6 +1,7 @@
 import { CIFAR10_STATS } from '../../data/normalization';
 import { barlowTwinsViews, barlowTwinsViewsSmall } from '../../data/views';
 import { ExperimentPreset, Scale } from '../preset';
+import type { Claim, RunRef } from '../claims';
 import { ScaleSettings, scaleSettings } from '../scales';
 import { makePreset, randomInitRun, run, runConfig } from '../run-recipe';
 
@@ -56,3 +57,15 @@ export function fig16(scale: Scale): ExperimentPreset {
     ],
   });
 }
+
+const ref = (run: string): RunRef => ({ figure: 'fig16', run });
+
+/** The paper's claims that Fig. 16 tests, with the paper's numbers (see `checkClaims`). */
+export const FIG16_CLAIMS: readonly Claim[] = [
+  {
+    id: 'cifar10-blockwise-nearly-matches-end-to-end',
+    statement: 'On CIFAR-10, sequential blockwise training (1x1 CbE + GSP, no noise) nearly matches end-to-end training at block 4',
+    paper: 'nearly matches (Fig. 16, plot only)',
+    test: { kind: 'near', a: ref('sequential-cbe'), b: ref('end-to-end'), block: 4, tolerance: 2 },
+  },
+];
