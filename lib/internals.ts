@@ -23,6 +23,8 @@ export * from './data/idx';
 export * from './data/tar';
 export * from './data/image-decode';
 export * from './data/image-cache';
+export * from './data/download';
+export * from './data/progress';
 export * from './data/augmentations/sample-groups';
 export * from './data/augmentations/fused-view';
 export * from './data/view-maker';

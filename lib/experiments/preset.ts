@@ -2,7 +2,7 @@ import { FeatureKind } from '../eval/features';
 import { KnnConfig } from '../eval/knn';
 import { LinearProbeConfig } from '../eval/linear-probe';
 import { TrainConfig } from '../train/train-config';
-import { DatasetSource } from './dataset-source';
+import { DatasetSource } from '../data/dataset-source';
 import type { RobustnessSettings } from './robustness';
 
 /**

@@ -6,6 +6,7 @@ import { Adam } from '../optim/adam';
 import { Lars } from '../optim/lars';
 import { Optimizer } from '../optim/optimizer';
 import { ImageDataset } from '../data/dataset';
+import { DEFAULT_DATASET } from '../data/registry';
 import { twoViews } from '../data/views';
 import { ViewMaker } from '../data/view-maker';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
@@ -113,7 +114,7 @@ export async function runTraining(config: TrainConfig, options: TrainingOptions)
   checkRunDirPath(paths.dir, 'runTraining');
   const notEmpty = (): boolean => fs.existsSync(paths.dir) && fs.readdirSync(paths.dir).some((f) => f !== RUN_LOCK_FILE);
   if (notEmpty()) throw new Error(`runTraining: ${paths.dir} is not empty; resume it with resumeTraining, or choose another folder`);
-  const name = config.data?.dataset ?? options.dataset?.name ?? 'fashion-mnist';
+  const name = config.data?.dataset ?? options.dataset?.name ?? DEFAULT_DATASET;
   const dataset = options.dataset ?? (await loadTrainingDataset(name));
   const resolved = resolveTrainConfig({ ...config, data: { ...config.data, dataset: name } }, datasetInfo(dataset, name));
   if (resolved.init) {

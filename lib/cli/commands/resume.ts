@@ -1,7 +1,8 @@
 import * as path from 'path';
-import { loadDatasetSource, readRunDatasetSource } from '../../experiments/dataset-source';
+import { loadDatasetSource } from '../../data/dataset-source';
 import { yieldingDataset } from '../../experiments/yielding-dataset';
 import { readRunConfig } from '../../train/load-run';
+import { readRunDatasetSource } from '../../train/run-folder';
 import { resumeTraining } from '../../train/run-training';
 import { CommandSpec, commandHelp, parseCommand } from '../args';
 import { BACKEND_OPTION, datasetArgument, CliIo, EXIT_INTERRUPTED, experimentProbeSettings, startBackend, withInterrupt } from '../common';

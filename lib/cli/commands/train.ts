@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageDataset } from '../../data/dataset';
-import { DatasetSource, loadDatasetSource, runDatasetFile, writeRunDatasetSource } from '../../experiments/dataset-source';
+import { DatasetSource, loadDatasetSource } from '../../data/dataset-source';
+import { datasetEntry, DEFAULT_DATASET } from '../../data/registry';
 import { ProbeSettings, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { probeRun } from '../../experiments/probe-run';
 import { schedulesOfConfig } from '../../experiments/run-recipe';
 import { yieldingDataset } from '../../experiments/yielding-dataset';
-import { checkRunDirPath, clearRunFolder } from '../../train/run-folder';
+import { checkRunDirPath, clearRunFolder, runDatasetFile, writeRunDatasetSource } from '../../train/run-folder';
 import { runTraining } from '../../train/run-training';
 import { checkTrainConfigKeys } from '../../train/config-schema';
 import { TrainConfig } from '../../train/train-config';
@@ -120,7 +121,7 @@ export function trainPlan(options: Record<string, OptionValue>): TrainPlan {
   if (options.config !== undefined) {
     if (options.preset !== undefined) throw new UsageError('train: give --preset or --config, not both');
     config = readConfigFile(options.config as string);
-    source = { name: config.data?.dataset ?? 'fashion-mnist' };
+    source = { name: config.data?.dataset ?? DEFAULT_DATASET };
     label = path.basename(options.config as string).replace(/\.json$/i, '');
     defaultDir = path.join('runs', label);
   } else {
@@ -145,7 +146,7 @@ export function trainPlan(options: Record<string, OptionValue>): TrainPlan {
     config = { ...config, data };
   }
   if (options['image-size'] !== undefined) {
-    if (source.path === undefined && source.name !== 'cifar10-jpg') throw new UsageError('train: --image-size applies to an image folder or tarball given with --dataset');
+    if (source.path === undefined && !datasetEntry(source.name)?.resizable) throw new UsageError('train: --image-size applies to an image folder or tarball given with --dataset');
     source = { ...source, imageSize: options['image-size'] as number };
   }
   config = withSchedule(config, options);
