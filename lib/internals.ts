@@ -48,7 +48,6 @@ export * from './train/checkpoint';
 export * from './train/run-folder';
 export * from './train/run-lock';
 
-export * from './experiments/yielding-dataset';
 export * from './experiments/csv';
 export * from './experiments/epoch-probes';
 export * from './experiments/untrained-run';

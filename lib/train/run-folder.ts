@@ -13,8 +13,9 @@ import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
  * - `status.json`: whether the run is running, completed, stopped or failed (`RunStatus`);
  * - `probes.csv`: probe results, one row per (probe, block, ...), written by the evaluation code;
  * - `checkpoints/step-<8 digits>.ckpt`: checkpoints (see `writeCheckpoint`);
- * - `dataset.json`, `statistics.json`: where the images came from (`DatasetSource`), Fig. 8 statistics (written by the
- *   experiments);
+ * - `dataset.json`: where the images came from (`DatasetSource`; written by `runTraining` when given one), for `resume`
+ *   and `probe`;
+ * - `statistics.json`: Fig. 8 statistics (written by the experiments);
  * - `.blockwise-run`: the marker of a folder this project created (`RUN_MARKER_FILE`);
  * - `run.lock`: held while a process trains in the folder (`lockRunFolder`).
  */

@@ -7,8 +7,7 @@ import { ProbeSettings, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { probeRun } from '../../experiments/probe-run';
 import { schedulesOfConfig } from '../../experiments/run-recipe';
-import { yieldingDataset } from '../../experiments/yielding-dataset';
-import { checkRunDirPath, clearRunFolder, runDatasetFile, writeRunDatasetSource } from '../../train/run-folder';
+import { checkRunDirPath, clearRunFolder } from '../../train/run-folder';
 import { runTraining } from '../../train/run-training';
 import { checkTrainConfigKeys } from '../../train/config-schema';
 import { TrainConfig } from '../../train/train-config';
@@ -163,16 +162,13 @@ export async function trainAndProbe(plan: TrainPlan, dataset: ImageDataset, io: 
   const result = await withInterrupt(io, (signal) =>
     runTraining(plan.config, {
       runDir: plan.runDir,
-      dataset: yieldingDataset(dataset),
+      dataset,
+      source: plan.source,
       signal,
-      onStep: (e) => {
-        if (!fs.existsSync(runDatasetFile(plan.runDir))) writeRunDatasetSource(plan.runDir, plan.source);
-        bar.update(e, plan.label);
-      },
+      onStep: (e) => bar.update(e, plan.label),
     }),
   );
   bar.done();
-  if (!fs.existsSync(runDatasetFile(plan.runDir))) writeRunDatasetSource(plan.runDir, plan.source);
   if (result.status === 'stopped') {
     io.stderr.write(`stopped after ${result.step} of ${result.totalSteps} steps (checkpoint ${result.checkpoint}); continue with: blockwise-ssl resume ${plan.runDir}\n`);
     return EXIT_INTERRUPTED;
