@@ -69,9 +69,9 @@ export interface OptimizerConfig extends Required<LarsConfig> {
 /** Where the images come from and how they are served. */
 export interface DataConfig {
   /**
-   * A training set of the dataset registry (`DATASETS`: `'fashion-mnist'`, `'cifar10'`, `'cifar10-jpg'`,
-   * `'cifar10-smoke'`); any other name needs the dataset passed to `runTraining`. Default: the name
-   * of the dataset passed, else `DEFAULT_DATASET` (`'fashion-mnist'`).
+   * A training set of the dataset registry (`DATASETS`, e.g. `'fashion-mnist'`, `'cifar10-jpg'`, `'cifar10-smoke'`);
+   * any other name needs the dataset passed to `runTraining`. Default: the name of the dataset passed, else
+   * `DEFAULT_DATASET` (`'fashion-mnist'`).
    */
   dataset: string;
   /** Fraction of each class held out for validation (probes select on it); 0 trains on every image. 0.1. */

@@ -6,8 +6,9 @@ import { DataLoader, pixelsToTensor } from '../data/loader';
 import { DataConfig } from './train-config';
 
 /**
- * The training split of a dataset known by name: a `'train'` entry of the registry (`DATASETS`: `'fashion-mnist'`,
- * `'cifar10'` (binary), `'cifar10-jpg'` (JPEG tarball), `'cifar10-smoke'` (either where present, else generated)).
+ * The training split of a dataset known by name: an entry of the registry (`DATASETS`) whose reader gives a training
+ * split, e.g. `'fashion-mnist'`, `'cifar10-jpg'` (the JPEG tarball) or `'cifar10-smoke'` (CIFAR-10 where present, else
+ * generated images).
  */
 export async function loadTrainingDataset(name: string): Promise<ImageDataset> {
   const dataset = datasetEntry(name)?.split === 'train' ? await readNamedDataset(name) : undefined;
