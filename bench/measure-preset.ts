@@ -10,7 +10,7 @@ import * as path from 'path';
 import { initBackend } from '../lib/backend';
 import { preset } from '../lib/experiments/presets';
 import { FigureId, Scale } from '../lib/experiments/preset';
-import { loadDatasetSource } from '../lib/experiments/dataset-source';
+import { loadDatasetSource } from '../lib/data/dataset-source';
 import { readMetrics, runPaths } from '../lib/train/run-folder';
 import { runTraining } from '../lib/train/run-training';
 

@@ -20,8 +20,10 @@ export * from './losses';
 // Optimisers and schedules.
 export * from './optim';
 
-// Data: datasets, loader, augmentations, view recipes, corruptions.
+// Data: the dataset registry, datasets, loader, augmentations, view recipes, corruptions.
 export * from './data/dataset';
+export * from './data/registry';
+export * from './data/dataset-source';
 export * from './data/split';
 export * from './data/loader';
 export * from './data/paths';
@@ -56,6 +58,7 @@ export * from './train/train-config';
 export * from './train/build-model';
 export * from './train/load-run';
 export * from './train/run-training';
+export { readRunDatasetSource, runDatasetFile, writeRunDatasetSource } from './train/run-folder';
 export * from './train/run-metrics';
 export * from './train/tensorboard';
 
@@ -64,7 +67,6 @@ export * from './plot';
 
 // Experiments: presets per figure and scale, running, saving and loading them, statistics over seeds, claims.
 export * from './experiments/preset';
-export * from './experiments/dataset-source';
 export * from './experiments/overrides';
 export * from './experiments/scales';
 export * from './experiments/run-recipe';

@@ -23,6 +23,8 @@ export * from './data/idx';
 export * from './data/tar';
 export * from './data/image-decode';
 export * from './data/image-cache';
+export * from './data/download';
+export * from './data/progress';
 export * from './data/augmentations/sample-groups';
 export * from './data/augmentations/fused-view';
 export * from './data/view-maker';
@@ -46,7 +48,6 @@ export * from './train/checkpoint';
 export * from './train/run-folder';
 export * from './train/run-lock';
 
-export * from './experiments/yielding-dataset';
 export * from './experiments/csv';
 export * from './experiments/epoch-probes';
 export * from './experiments/untrained-run';

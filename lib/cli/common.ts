@@ -6,7 +6,7 @@ import { ProbeProgress, ProbeRow } from '../experiments/probe-run';
 import { accuracyTable } from '../experiments/results';
 import { ExperimentPreset, ProbeSettings } from '../experiments/preset';
 import { markdownTable } from '../plot/table';
-import { DatasetSource, datasetSourceFromArgument } from '../experiments/dataset-source';
+import { DatasetSource, datasetSourceFromArgument } from '../data/dataset-source';
 import { OptionSpec, OptionValue, UsageError } from './args';
 import { ProgressBar, ProgressStream } from './progress';
 

@@ -1,4 +1,4 @@
-/** Data: datasets (Fashion-MNIST, CIFAR-10, image folders), the batch loader, augmentations and view recipes. */
+/** Data: the dataset registry, datasets (Fashion-MNIST, CIFAR-10, image folders), the batch loader, augmentations and view recipes. */
 export * from './dataset';
 export * from './shuffle';
 export * from './split';
@@ -25,3 +25,7 @@ export * from './augmentations/solarize';
 export * from './views';
 export * from './corrupted-dataset';
 export * from './imagenet-c';
+export * from './download';
+export * from './progress';
+export * from './registry';
+export * from './dataset-source';

@@ -8,7 +8,7 @@ import { ResolvedTrainConfig } from '../train/train-config';
 import { trainingPlan } from '../train/training-plan';
 import { runSplit } from '../train/training-data';
 import { readTableRows } from './csv';
-import { loadDatasetSource } from './dataset-source';
+import { loadDatasetSource } from '../data/dataset-source';
 import { ExperimentPreset, ExperimentRun, FigureId, ProbeSettings } from './preset';
 import { parseProbeRow, ProbeProgress, probesAtStep, storedProbesAtStep } from './probe-run';
 import { ResultRow, RESULT_COLUMNS } from './results';

@@ -1,7 +1,5 @@
 /** Experiments: one typed preset per figure of the paper at smoke / cpu / paper scale, probes of a run, the experiment runner, saved results (collect, load), and the statistics over seeds behind the paper's claims. */
 export * from './preset';
-export * from './dataset-source';
-export * from './yielding-dataset';
 export * from './overrides';
 export * from './scales';
 export * from './run-recipe';

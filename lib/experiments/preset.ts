@@ -2,7 +2,7 @@ import { FeatureKind } from '../eval/features';
 import { KnnConfig } from '../eval/knn';
 import { LinearProbeConfig } from '../eval/linear-probe';
 import { TrainConfig } from '../train/train-config';
-import { DatasetSource } from './dataset-source';
+import { DatasetSource } from '../data/dataset-source';
 import type { Claim } from './claims';
 import type { FIGURES } from './presets';
 import type { RobustnessSettings } from './robustness';

@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ImageDataset } from '../data/dataset';
 import { readRunConfig } from '../train/load-run';
-import { appendTableRows, readRunJson, RunStatus, runPaths, writeRunJson } from '../train/run-folder';
+import { appendTableRows, readRunJson, RunStatus, runDatasetFile, runPaths, writeRunDatasetSource, writeRunJson } from '../train/run-folder';
 import { CheckpointEvent, resumeTraining, runTraining, StepEvent, TrainingResult } from '../train/run-training';
 import { resolveTrainConfig, TrainConfig, TrainMethod } from '../train/train-config';
-import { loadDatasetSource, runDatasetFile, writeRunDatasetSource } from './dataset-source';
+import { loadDatasetSource } from '../data/dataset-source';
 import { EpochResultRow, probeRunEpochs, writeEpochResults } from './epoch-probes';
 import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, Scale } from './preset';
 import { ProbeProgress, ProbeRow, probesAtStep, readProbeRows } from './probe-run';
@@ -13,7 +13,6 @@ import { ResultRow, writeResults } from './results';
 import { checkRobustnessSettings, RobustnessRow, robustnessRun, writeRobustnessTable } from './robustness';
 import { readRunStatistics, RunStatistics, runStatistics } from './run-statistics';
 import { writeUntrainedRun } from './untrained-run';
-import { yieldingDataset } from './yielding-dataset';
 
 /** What `runExperiment` reports while it works, for a progress bar or a notebook. */
 export type ExperimentEvent =
@@ -50,7 +49,6 @@ export interface ExperimentOptions {
   reuse?: boolean;
   /**
    * Aborting stops the current run after its current step, with a checkpoint; the summary then says `'stopped'`.
-   * With a signal, batch reads give the event loop a turn (`yieldingDataset`), so a Ctrl-C handler can abort.
    */
   signal?: AbortSignal;
   /** The training images, instead of loading `preset.dataset`. */
@@ -292,22 +290,18 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       if (!empty) checkStoredConfig(runDir, config, dataset);
       const action = r.untrained ? (empty ? 'untrained' : 'reuse') : empty ? 'train' : stored?.state === 'completed' ? 'reuse' : 'resume';
       emit({ type: 'run-start', label: r.label, seed, runDir, index: index++, count, action, ...(shared !== null ? { sharedFrom: shared } : {}) });
-      // Where the images came from, for `resume` and `probe` from the command line (written once the folder exists).
-      const recordSource = (): void => {
-        if (!options.dataset && !fs.existsSync(runDatasetFile(runDir))) writeRunDatasetSource(runDir, p.dataset);
-      };
+      // Where the images came from, for `resume` and `probe` from the command line; unknown for images passed in.
+      const datasetSource = options.dataset ? undefined : p.dataset;
       const hooks = {
-        dataset: options.signal ? yieldingDataset(dataset) : dataset,
+        dataset,
+        source: datasetSource,
         signal: options.signal,
-        onStep: (step: StepEvent) => {
-          recordSource();
-          emit({ type: 'step', label: r.label, seed, step });
-        },
+        onStep: (step: StepEvent) => emit({ type: 'step', label: r.label, seed, step }),
         onCheckpoint: (checkpoint: CheckpointEvent) => emit({ type: 'checkpoint', label: r.label, seed, checkpoint }),
       };
       let result: Pick<TrainingResult, 'status' | 'step' | 'totalSteps'>;
       if (action === 'untrained') {
-        await writeUntrainedRun(runDir, config, dataset);
+        await writeUntrainedRun(runDir, config, dataset, datasetSource);
         result = { status: 'completed', step: 0, totalSteps: 0 };
       } else if (action === 'train') {
         result = await runTraining(config, { runDir, ...hooks });
@@ -315,8 +309,9 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
         result = await resumeTraining(runDir, hooks);
       } else {
         result = { status: 'completed', step: stored!.step, totalSteps: stored!.totalSteps };
+        // A run stored before runs recorded their source.
+        if (datasetSource && !fs.existsSync(runDatasetFile(runDir))) writeRunDatasetSource(runDir, datasetSource);
       }
-      recordSource();
       emit({ type: 'run-end', label: r.label, seed, status: result.status, steps: result.step, totalSteps: result.totalSteps });
       const entry: ExperimentRunSummary = {
         label: r.label,

@@ -5,7 +5,7 @@ import { dataRoot } from '../data/paths';
 import { CIFAR10_STATS, FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
 import { barlowTwinsViews, barlowTwinsViewsSmall } from '../data/views';
 import { CheckpointConfig, DataConfig, OptimizerConfig, PAPER_OPTIMIZER, RESNET50_BACKBONE } from '../train/train-config';
-import { DatasetSource } from './dataset-source';
+import { DatasetSource } from '../data/dataset-source';
 import { ProbeSettings, Scale, StatisticsSettings } from './preset';
 
 /** Environment variables naming the ImageNet folders of the paper-scale presets (defaults under `dataRoot()/imagenet`). */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as aq from 'arquero';
 import * as path from 'path';
+import { DatasetSource } from '../data/dataset-source';
 import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
 
 /**
@@ -12,7 +13,9 @@ import { RUN_LOCK_FILE, runLockHolder } from './run-lock';
  * - `status.json`: whether the run is running, completed, stopped or failed (`RunStatus`);
  * - `probes.csv`: probe results, one row per (probe, block, ...), written by the evaluation code;
  * - `checkpoints/step-<8 digits>.ckpt`: checkpoints (see `writeCheckpoint`);
- * - `dataset.json`, `statistics.json`: where the images came from, Fig. 8 statistics (written by the experiments);
+ * - `dataset.json`: where the images came from (`DatasetSource`; written by `runTraining` when given one), for `resume`
+ *   and `probe`;
+ * - `statistics.json`: Fig. 8 statistics (written by the experiments);
  * - `.blockwise-run`: the marker of a folder this project created (`RUN_MARKER_FILE`);
  * - `run.lock`: held while a process trains in the folder (`lockRunFolder`).
  */
@@ -135,6 +138,22 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
 /** Writes `value` as pretty JSON, atomically (`writeFileAtomic`). */
 export function writeRunJson(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The file of a run folder that records where its images came from (`DatasetSource`), for `resume` and `probe`. */
+export function runDatasetFile(runDir: string): string {
+  return path.join(path.resolve(runDir), 'dataset.json');
+}
+
+/** Records a run's dataset source in its folder (`dataset.json`, written atomically). */
+export function writeRunDatasetSource(runDir: string, source: DatasetSource): void {
+  writeRunJson(runDatasetFile(runDir), source);
+}
+
+/** Where a run's images came from: its `dataset.json`, else the dataset its config names. */
+export function readRunDatasetSource(runDir: string, datasetName: string): DatasetSource {
+  const file = runDatasetFile(runDir);
+  return fs.existsSync(file) ? readRunJson<DatasetSource>(file) : { name: datasetName };
 }
 
 /** Reads a JSON file of a run folder; a file that is not JSON is an error naming it. */

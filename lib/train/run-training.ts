@@ -6,6 +6,8 @@ import { Adam } from '../optim/adam';
 import { Lars } from '../optim/lars';
 import { Optimizer } from '../optim/optimizer';
 import { ImageDataset } from '../data/dataset';
+import { DatasetSource } from '../data/dataset-source';
+import { DEFAULT_DATASET } from '../data/registry';
 import { twoViews } from '../data/views';
 import { ViewMaker } from '../data/view-maker';
 import { BlockwiseSslModel } from './blockwise-ssl-model';
@@ -13,7 +15,7 @@ import { buildModel, loadBlocks } from './build-model';
 import { Checkpoint, checkpointFile, firstNonFinite, listCheckpoints, moduleTensors, pruneCheckpoints, readCheckpoint, restoreVariables, writeCheckpoint } from './checkpoint';
 import { readRunConfig, runCheckpointFile } from './load-run';
 import { NonFiniteLossError } from './non-finite-loss-error';
-import { blockLossColumns, checkRunDirPath, markRunFolder, readRunJson, RunStatus, runPaths, writeRunJson } from './run-folder';
+import { blockLossColumns, checkRunDirPath, markRunFolder, readRunJson, RunStatus, runDatasetFile, runPaths, writeRunDatasetSource, writeRunJson } from './run-folder';
 import { openRunMetrics } from './run-metrics';
 import { lockRunFolder, RUN_LOCK_FILE } from './run-lock';
 import { deriveSeed, SeedStream } from './seeds';
@@ -62,9 +64,17 @@ export interface TrainingOptions {
   runDir: string;
   /** The training images, instead of loading `config.data.dataset` by name (tests, custom datasets). Before the split. */
   dataset?: ImageDataset;
+  /**
+   * Where the images come from (a registry name, or a folder or tarball), recorded in the run folder's `dataset.json`
+   * when it has none yet, so that `resume` and `probe` on the command line read the same images.
+   */
+  source?: DatasetSource;
   onStep?: (event: StepEvent) => void;
   onCheckpoint?: (event: CheckpointEvent) => void;
-  /** Aborting stops the run after the current step, with a checkpoint; the result says `'stopped'`. */
+  /**
+   * Aborting stops the run after the current step, with a checkpoint; the result says `'stopped'`. The loop gives the
+   * event loop a turn after every step, so a Ctrl-C handler or a timer that aborts runs while training.
+   */
   signal?: AbortSignal;
   /** Stop (with a checkpoint) once this many steps are complete, before the end of the run. */
   stopAtStep?: number;
@@ -94,10 +104,11 @@ export interface TrainingResult {
 /**
  * Trains a model from scratch as `config` says, in `options.runDir` (created; must be empty). The config and its
  * training plan are checked before anything is written; then the folder gets its marker (`.blockwise-run`) and,
- * while training, its `run.lock` (`lockRunFolder`). It writes the resolved config to `config.json`, one line
- * per step to `metrics.jsonl` (and as TensorBoard scalars, `openRunMetrics`), checkpoints to `checkpoints/` (every `checkpoint.everySteps` steps, at every
- * epoch end, at the end of each sequential phase, of the run, and when stopped), and `status.json`. The model is disposed at the end; `loadRunModel(runDir)`
- * gives it back from the last checkpoint.
+ * while training, its `run.lock` (`lockRunFolder`). It writes the resolved config to `config.json`, where the images
+ * come from to `dataset.json` (`options.source`, when given), one line per step to `metrics.jsonl` (and as
+ * TensorBoard scalars, `openRunMetrics`), checkpoints to `checkpoints/` (every `checkpoint.everySteps` steps, at
+ * every epoch end, at the end of each sequential phase, of the run, and when stopped), and `status.json`. The model
+ * is disposed at the end; `loadRunModel(runDir)` gives it back from the last checkpoint.
  *
  * Every method runs through the same loop: step s reads its batch (a function of the seed and s), makes
  * two views (augmentations seeded by the seed and s), reseeds the feature noise by the seed and s, and
@@ -113,7 +124,7 @@ export async function runTraining(config: TrainConfig, options: TrainingOptions)
   checkRunDirPath(paths.dir, 'runTraining');
   const notEmpty = (): boolean => fs.existsSync(paths.dir) && fs.readdirSync(paths.dir).some((f) => f !== RUN_LOCK_FILE);
   if (notEmpty()) throw new Error(`runTraining: ${paths.dir} is not empty; resume it with resumeTraining, or choose another folder`);
-  const name = config.data?.dataset ?? options.dataset?.name ?? 'fashion-mnist';
+  const name = config.data?.dataset ?? options.dataset?.name ?? DEFAULT_DATASET;
   const dataset = options.dataset ?? (await loadTrainingDataset(name));
   const resolved = resolveTrainConfig({ ...config, data: { ...config.data, dataset: name } }, datasetInfo(dataset, name));
   if (resolved.init) {
@@ -226,6 +237,7 @@ async function train(
       const source = runCheckpointFile(config.init.run, config.init.step);
       loadBlocks(model, config.init.blocks, await readCheckpoint(source.file), source.file);
     }
+    if (options.source && !fs.existsSync(runDatasetFile(paths.dir))) writeRunDatasetSource(paths.dir, options.source);
     const metrics = openRunMetrics(paths.dir, step);
     status(step >= plan.totalSteps ? 'completed' : 'running');
 
@@ -355,6 +367,9 @@ async function train(
       step++;
       const reason = checkpointReason(step, plan, phase.startStep + phase.steps, config.checkpoint.everySteps);
       if (reason) await save(reason, phase.index);
+      // A batch read from memory and the views made on this thread never wait, so without this turn a signal
+      // handler (Ctrl-C aborting the run) or a timer would not run until training ends.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (step < plan.totalSteps) {
       if (lastCheckpoint !== checkpointFile(paths.checkpoints, step)) await save('stop', optimizer.current ? optimizer.phase : phaseAt(plan, step).index);

@@ -6,8 +6,8 @@ import { defaultPartition, Partition, validatePartition } from '../blockwise/par
 import { NO_NOISE, PAPER_NOISE } from '../blockwise/noise';
 import { PAPER_PROJECTOR } from '../blockwise/projector';
 import { HeadSpec } from '../blockwise/create-head';
-import { barlowTwinsViews, barlowTwinsViewsSmall, TwoViewRecipe, withCropInterpolation } from '../data/views';
-import { FASHION_MNIST_STATS } from '../data/normalization';
+import { TwoViewRecipe, withCropInterpolation } from '../data/views';
+import { defaultViewsOf } from '../data/registry';
 import { BlockwiseSslConfig } from './blockwise-ssl-model';
 import { BlockLossSpec } from '../losses/block-loss';
 import { suggestion } from '../util/suggestion';
@@ -69,9 +69,9 @@ export interface OptimizerConfig extends Required<LarsConfig> {
 /** Where the images come from and how they are served. */
 export interface DataConfig {
   /**
-   * `'fashion-mnist'`, `'cifar10'` (binary release), `'cifar10-jpg'` (the JPEG tarball) or `'cifar10-smoke'` (either,
-   * else generated images: smoke runs); any other name needs the dataset passed to `runTraining`. Default: the name
-   * of the dataset passed, else `'fashion-mnist'`.
+   * A training set of the dataset registry (`DATASETS`, e.g. `'fashion-mnist'`, `'cifar10-jpg'`, `'cifar10-smoke'`);
+   * any other name needs the dataset passed to `runTraining`. Default: the name of the dataset passed, else
+   * `DEFAULT_DATASET` (`'fashion-mnist'`).
    */
   dataset: string;
   /** Fraction of each class held out for validation (probes select on it); 0 trains on every image. 0.1. */
@@ -203,18 +203,12 @@ export const PAPER_OPTIMIZER: OptimizerConfig = {
 };
 
 /**
- * The default two-view recipe of a dataset: Barlow Twins' recipe without blur at the image size for the
- * small-image datasets (`barlowTwinsViewsSmall`; Fashion-MNIST keeps its single gray channel, which the
- * colour jitter treats as torchvision treats a gray image, with its own mean and std; crops resized bilinearly),
- * the full recipe with ImageNet statistics for other 3-channel datasets (crops resized bicubically, as the
- * authors'). Other 1-channel datasets need an explicit recipe.
+ * The default two-view recipe of a dataset, as its registry entry says (`defaultViewsOf`): Barlow Twins' recipe
+ * without blur at the image size for the small-image datasets, the full recipe with ImageNet statistics for other
+ * 3-channel datasets. Other 1-channel datasets need an explicit recipe.
  */
 export function defaultViews(dataset: DatasetInfo): TwoViewRecipe {
-  const [h, , c] = dataset.imageShape;
-  if (dataset.name.startsWith('fashion-mnist')) return barlowTwinsViewsSmall({ size: h, stats: FASHION_MNIST_STATS });
-  if (dataset.name.startsWith('cifar10')) return barlowTwinsViewsSmall({ size: h });
-  if (c === 3) return barlowTwinsViews({ size: h });
-  throw new Error(`defaultViews: no default view recipe for ${dataset.name} (${c} channels); set data.views`);
+  return defaultViewsOf(dataset);
 }
 
 /** Every Adam setting, the unset ones at Adam's defaults, checked by Adam itself. */

@@ -1,28 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ImageDataset } from '../data/dataset';
-import { loadFashionMnist } from '../data/fashion-mnist';
-import { loadCifar10, loadCifar10ForSmoke, loadCifar10Images } from '../data/cifar10';
+import { datasetEntry, datasetNames, readNamedDataset } from '../data/registry';
 import { trainValidationSplit } from '../data/split';
 import { DataLoader, pixelsToTensor } from '../data/loader';
 import { DataConfig } from './train-config';
 
 /**
- * The training split of a dataset known by name: `'fashion-mnist'`, `'cifar10'` (binary), `'cifar10-jpg'` (JPEG
- * tarball) or `'cifar10-smoke'` (either where present, else generated: `loadCifar10ForSmoke`).
+ * The training split of a dataset known by name: an entry of the registry (`DATASETS`) whose reader gives a training
+ * split, e.g. `'fashion-mnist'`, `'cifar10-jpg'` (the JPEG tarball) or `'cifar10-smoke'` (CIFAR-10 where present, else
+ * generated images).
  */
 export async function loadTrainingDataset(name: string): Promise<ImageDataset> {
-  switch (name) {
-    case 'fashion-mnist':
-      return loadFashionMnist('train');
-    case 'cifar10':
-      return loadCifar10('train');
-    case 'cifar10-jpg':
-      return loadCifar10Images();
-    case 'cifar10-smoke':
-      return loadCifar10ForSmoke();
-    default:
-      throw new Error(`loadTrainingDataset: unknown dataset '${name}' (known: fashion-mnist, cifar10, cifar10-jpg, cifar10-smoke); pass the dataset itself to runTraining`);
+  const dataset = datasetEntry(name)?.split === 'train' ? await readNamedDataset(name) : undefined;
+  if (!dataset) {
+    const known = datasetNames((e) => e.read !== undefined && e.split === 'train').join(', ');
+    throw new Error(`loadTrainingDataset: unknown dataset '${name}' (known: ${known}); pass the dataset itself to runTraining`);
   }
+  return dataset;
 }
 
 /**

@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { preset, isFigureId, isScale } from '../../lib/experiments/presets';
-import { loadDatasetSource } from '../../lib/experiments/dataset-source';
+import { loadDatasetSource } from '../../lib/data/dataset-source';
 import { probeSplits } from '../../lib/experiments/probe-run';
 import { ImageDataset } from '../../lib/data/dataset';
 import { ExperimentPreset } from '../../lib/experiments/preset';

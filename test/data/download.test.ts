@@ -5,7 +5,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { download } from '../../data-scripts/download';
+import { download } from '../../lib/data/download';
 
 /**
  * A loopback HTTP server for one test file: serves `body` at /file with Range support, /moved redirects
@@ -63,7 +63,7 @@ class FileServer {
   }
 }
 
-describe('data-scripts/download (against a loopback HTTP server)', () => {
+describe('data/download (against a loopback HTTP server)', () => {
   const body = crypto.randomBytes(300_000);
   const md5 = crypto.createHash('md5').update(body).digest('hex');
   const server = new FileServer(body);

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { HeadSpec } from '../../lib/blockwise/create-head';
-import { checkRobustnessSettings, CorruptionSource, DatasetSource, FIGURE_IDS, preset, RobustnessSettings, runOverridesFromAssignments, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
+import { DatasetSource } from '../../lib/data/dataset-source';
+import { checkRobustnessSettings, CorruptionSource, FIGURE_IDS, preset, RobustnessSettings, runOverridesFromAssignments, SCALES, withOverrides, withRunOverrides } from '../../lib/experiments';
 import { CORRUPTIONS } from '../../lib/data/corruptions';
 import { FeatureKind } from '../../lib/eval/features';
 import { BlockLossSpec } from '../../lib/losses/block-loss';

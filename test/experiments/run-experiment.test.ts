@@ -7,11 +7,9 @@ import { FASHION_MNIST_SYSTEM_DIR } from '../../lib/data/fashion-mnist';
 import {
   ExperimentEvent,
   ExperimentPreset,
-  loadDatasetSource,
   preset,
   readProbeRows,
   readResults,
-  readRunDatasetSource,
   readRunStatistics,
   runExperiment,
   withRunOverrides,
@@ -19,7 +17,8 @@ import {
 import { ImageDataset } from '../../lib/data/dataset';
 import { readCheckpoint } from '../../lib/train/checkpoint';
 import { runCheckpointFile } from '../../lib/train/load-run';
-import { readRunJson, runPaths, RunStatus } from '../../lib/train/run-folder';
+import { loadDatasetSource } from '../../lib/data/dataset-source';
+import { readRunDatasetSource, readRunJson, runPaths, RunStatus } from '../../lib/train/run-folder';
 
 const made: string[] = [];
 function tempDir(name: string): string {

@@ -5,11 +5,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { FASHION_MNIST_SYSTEM_DIR } from '../../lib/data/fashion-mnist';
 import { ImageDataset } from '../../lib/data/dataset';
+import { loadDatasetSource } from '../../lib/data/dataset-source';
 import {
   collectExperiment,
   ExperimentPreset,
   ExperimentSummary,
-  loadDatasetSource,
   loadExperiment,
   preset,
   readTableRows,

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { download } from '../../data-scripts/download';
+import { download } from '../../lib/data/download';
 
 /**
  * A raw loopback server (net, so it can misbehave in ways http.Server would not): /stall answers nothing,

@@ -1,8 +1,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as path from 'path';
 import { checkpointFile, listCheckpoints, readCheckpoint } from '../../lib/train/checkpoint';
 import { NonFiniteLossError } from '../../lib/train/non-finite-loss-error';
-import { readMetrics, rowBlockLosses, RunStatus, runPaths, StepMetrics } from '../../lib/train/run-folder';
+import { readMetrics, readRunDatasetSource, rowBlockLosses, RunStatus, runPaths, StepMetrics } from '../../lib/train/run-folder';
 import { CheckpointEvent, resumeTraining, runTraining } from '../../lib/train/run-training';
 import { TrainConfig } from '../../lib/train/train-config';
 import { removeTempDirs, tempRunDir, tinyConfig, tinyDataset } from './tiny-run';
@@ -153,6 +154,32 @@ describe('resumeTraining', () => {
     });
     assert.deepStrictEqual([result.status, result.step, result.checkpoint], ['stopped', 2, checkpointFile(runPaths(dir).checkpoints, 2)]);
     assert.strictEqual(readMetrics(dir).length, 2);
+  });
+
+  it('a timer aborts a run whose batches and views never wait: the loop gives the event loop a turn every step', async () => {
+    const controller = new AbortController();
+    const dir = tempRunDir('timer-abort');
+    const timer = setTimeout(() => controller.abort(), 0);
+    // No checkpoint before the end: nothing else in the run waits on the file system.
+    const config: TrainConfig = { ...randomConfig('simultaneous', 3), checkpoint: { everySteps: null, keep: 1 } };
+    const result = await runTraining(config, { runDir: dir, dataset, views: 'main', signal: controller.signal });
+    clearTimeout(timer);
+    assert.strictEqual(result.status, 'stopped');
+    assert.ok(result.step < 3, `stopped after ${result.step} of 3 steps`);
+  });
+
+  it('records the dataset source given in dataset.json, once: a resume keeps it; without a source there is none', async () => {
+    const dir = tempRunDir('source');
+    const source = { name: 'tiny-bars', path: '/data/tiny-bars.tar.gz', imageSize: 8 };
+    await runTraining(randomConfig('simultaneous', 4), { runDir: dir, dataset, source, stopAtStep: 2 });
+    const file = path.join(runPaths(dir).dir, 'dataset.json');
+    assert.strictEqual(fs.readFileSync(file, 'utf8'), `${JSON.stringify(source, null, 2)}\n`);
+    await resumeTraining(dir, { dataset, source: { name: 'other' } });
+    assert.deepStrictEqual(readRunDatasetSource(dir, 'unused'), source);
+    const bare = tempRunDir('no-source');
+    await runTraining(randomConfig('simultaneous', 2), { runDir: bare, dataset });
+    assert.ok(!fs.existsSync(path.join(runPaths(bare).dir, 'dataset.json')));
+    assert.deepStrictEqual(readRunDatasetSource(bare, 'tiny-bars'), { name: 'tiny-bars' });
   });
 
   it('refuses a run folder that is not empty, and a resume on another dataset', async () => {

@@ -1,5 +1,5 @@
 import { main as datasetsMain } from '../../../data-scripts/datasets';
-import { NAMED_DATASETS } from '../../experiments/dataset-source';
+import { NAMED_DATASETS } from '../../data/dataset-source';
 import { UsageError, suggestion } from '../args';
 import { CliIo } from '../common';
 

@@ -1,7 +1,8 @@
 import * as path from 'path';
-import { loadDatasetSource, readRunDatasetSource } from '../../experiments/dataset-source';
+import { loadDatasetSource } from '../../data/dataset-source';
 import { runViewRecipe } from '../../experiments/probe-run';
 import { readRunConfig } from '../../train/load-run';
+import { readRunDatasetSource } from '../../train/run-folder';
 import { CommandSpec, commandHelp, parseCommand } from '../args';
 import { BACKEND_OPTION, datasetArgument, CliIo, experimentProbeSettings, startBackend } from '../common';
 import { PROBE_OPTIONS, SCALE_OPTION, probeSettingsFrom } from '../probe-options';

@@ -1,7 +1,7 @@
 import * as path from 'path';
-import { loadDatasetSource, readRunDatasetSource } from '../../experiments/dataset-source';
-import { yieldingDataset } from '../../experiments/yielding-dataset';
+import { loadDatasetSource } from '../../data/dataset-source';
 import { readRunConfig } from '../../train/load-run';
+import { readRunDatasetSource } from '../../train/run-folder';
 import { resumeTraining } from '../../train/run-training';
 import { CommandSpec, commandHelp, parseCommand } from '../args';
 import { BACKEND_OPTION, datasetArgument, CliIo, EXIT_INTERRUPTED, experimentProbeSettings, startBackend, withInterrupt } from '../common';
@@ -39,7 +39,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIo): Promise
   const label = path.basename(runDir);
   const bar = new ProgressBar(io.stderr);
   io.stderr.write(`resuming ${runDir}\n`);
-  const result = await withInterrupt(io, (signal) => resumeTraining(runDir, { dataset: yieldingDataset(dataset), signal, restart: parsed.options.restart === true, onStep: (e) => bar.update(e, label) }));
+  const result = await withInterrupt(io, (signal) => resumeTraining(runDir, { dataset, signal, restart: parsed.options.restart === true, onStep: (e) => bar.update(e, label) }));
   bar.done();
   if (result.status === 'stopped') {
     io.stderr.write(`stopped after ${result.step} of ${result.totalSteps} steps; continue with: blockwise-ssl resume ${runDir}\n`);

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageDataset } from '../../data/dataset';
-import { DatasetSource, loadDatasetSource, runDatasetFile, writeRunDatasetSource } from '../../experiments/dataset-source';
+import { DatasetSource, loadDatasetSource } from '../../data/dataset-source';
+import { datasetEntry, DEFAULT_DATASET } from '../../data/registry';
 import { ProbeSettings, Scale } from '../../experiments/preset';
 import { isFigureId, preset } from '../../experiments/presets';
 import { probeRun } from '../../experiments/probe-run';
 import { schedulesOfConfig } from '../../experiments/run-recipe';
-import { yieldingDataset } from '../../experiments/yielding-dataset';
 import { checkRunDirPath, clearRunFolder } from '../../train/run-folder';
 import { runTraining } from '../../train/run-training';
 import { checkTrainConfigKeys } from '../../train/config-schema';
@@ -120,7 +120,7 @@ export function trainPlan(options: Record<string, OptionValue>): TrainPlan {
   if (options.config !== undefined) {
     if (options.preset !== undefined) throw new UsageError('train: give --preset or --config, not both');
     config = readConfigFile(options.config as string);
-    source = { name: config.data?.dataset ?? 'fashion-mnist' };
+    source = { name: config.data?.dataset ?? DEFAULT_DATASET };
     label = path.basename(options.config as string).replace(/\.json$/i, '');
     defaultDir = path.join('runs', label);
   } else {
@@ -145,7 +145,7 @@ export function trainPlan(options: Record<string, OptionValue>): TrainPlan {
     config = { ...config, data };
   }
   if (options['image-size'] !== undefined) {
-    if (source.path === undefined && source.name !== 'cifar10-jpg') throw new UsageError('train: --image-size applies to an image folder or tarball given with --dataset');
+    if (source.path === undefined && !datasetEntry(source.name)?.resizable) throw new UsageError('train: --image-size applies to an image folder or tarball given with --dataset');
     source = { ...source, imageSize: options['image-size'] as number };
   }
   config = withSchedule(config, options);
@@ -162,16 +162,13 @@ export async function trainAndProbe(plan: TrainPlan, dataset: ImageDataset, io: 
   const result = await withInterrupt(io, (signal) =>
     runTraining(plan.config, {
       runDir: plan.runDir,
-      dataset: yieldingDataset(dataset),
+      dataset,
+      source: plan.source,
       signal,
-      onStep: (e) => {
-        if (!fs.existsSync(runDatasetFile(plan.runDir))) writeRunDatasetSource(plan.runDir, plan.source);
-        bar.update(e, plan.label);
-      },
+      onStep: (e) => bar.update(e, plan.label),
     }),
   );
   bar.done();
-  if (!fs.existsSync(runDatasetFile(plan.runDir))) writeRunDatasetSource(plan.runDir, plan.source);
   if (result.status === 'stopped') {
     io.stderr.write(`stopped after ${result.step} of ${result.totalSteps} steps (checkpoint ${result.checkpoint}); continue with: blockwise-ssl resume ${plan.runDir}\n`);
     return EXIT_INTERRUPTED;
