@@ -13,6 +13,9 @@ import { PoolingHead } from './pooling-head';
  */
 export type CbePooling = 'average' | 'l2' | 'sqrt';
 
+/** The width of the paper's pooling heads (CbE expansion and LSP): 2048, ResNet-50's last block width. */
+export const PAPER_HEAD_WIDTH = 2048;
+
 export interface ConvExpansionConfig {
   /** Channels C of the block output. */
   inChannels: number;
@@ -44,7 +47,7 @@ export class ConvExpansion extends Container implements PoolingHead {
   readonly eps: number;
 
   constructor(readonly config: ConvExpansionConfig, rng: Rng) {
-    const out = config.outChannels ?? 2048;
+    const out = config.outChannels ?? PAPER_HEAD_WIDTH;
     const pooling = config.pooling ?? 'average';
     if (!['average', 'l2', 'sqrt'].includes(pooling)) {
       throw new Error(`ConvExpansion: pooling must be 'average', 'l2' or 'sqrt', got '${pooling}'`);

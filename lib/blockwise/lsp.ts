@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NamedVariable } from '../nn/module';
+import { PAPER_HEAD_WIDTH } from './cbe';
 import { PoolingHead } from './pooling-head';
 
 export interface LocalSpatialPoolingConfig {
@@ -40,7 +41,7 @@ export class LocalSpatialPooling implements PoolingHead {
         throw new Error(`LocalSpatialPooling: grid must be two positive integers, got [${config.grid}]`);
       }
     }
-    const outDim = config.outDim ?? (config.grid ? c * config.grid[0] * config.grid[1] : 2048);
+    const outDim = config.outDim ?? (config.grid ? c * config.grid[0] * config.grid[1] : PAPER_HEAD_WIDTH);
     if (!(Number.isInteger(outDim) && outDim >= c && outDim % c === 0)) {
       throw new Error(`LocalSpatialPooling: outDim ${outDim} is not a positive multiple of the ${c} input channels`);
     }

@@ -1,6 +1,7 @@
 import { HeadSpec } from '../blockwise/create-head';
 import { FeatureNoiseConfig, NO_NOISE } from '../blockwise/noise';
 import { TwoViewRecipe } from '../data/views';
+import { PAPER_LAMBDA } from '../losses/barlow-twins';
 import { BlockLossSpec } from '../losses/block-loss';
 import { DataConfig, defaultHead, InitFromRun, OptimizerConfig, RESNET50_BACKBONE, TrainConfig, TrainMethod } from '../train/train-config';
 import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, ProbeSettings } from './preset';
@@ -83,7 +84,7 @@ export function runConfig(s: ScaleSettings, recipe: RunRecipe): TrainConfig {
       noise: typeof noise === 'number' ? { sigma: noise, variant: 'element' } : { ...noise },
       ...(recipe.partition ? { partition: recipe.partition } : {}),
     },
-    loss: recipe.loss ?? (recipe.method === 'supervised-blockwise' ? { kind: 'cross-entropy' } : { kind: 'barlow-twins', lambda: 0.0051 }),
+    loss: recipe.loss ?? (recipe.method === 'supervised-blockwise' ? { kind: 'cross-entropy' } : { kind: 'barlow-twins', lambda: PAPER_LAMBDA }),
     optimizer: { ...s.optimizer, ...recipe.optimizer },
     data: { dataset: s.dataset.name, ...s.data, ...schedule, ...(recipe.views ? { views: recipe.views } : {}), ...recipe.data },
     ...(recipe.trainBlocks ? { trainBlocks: recipe.trainBlocks } : {}),

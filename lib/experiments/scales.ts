@@ -1,10 +1,11 @@
 import * as path from 'path';
+import { PAPER_HEAD_WIDTH } from '../blockwise/cbe';
 import { PAPER_PROJECTOR } from '../blockwise/projector';
 import { ResNetConfig } from '../nn/resnet';
 import { dataRoot } from '../data/paths';
 import { CIFAR10_STATS, FASHION_MNIST_STATS, IMAGENET_STATS } from '../data/normalization';
 import { barlowTwinsViews, barlowTwinsViewsSmall } from '../data/views';
-import { CheckpointConfig, DataConfig, OptimizerConfig, PAPER_OPTIMIZER, RESNET50_BACKBONE } from '../train/train-config';
+import { CheckpointConfig, DataConfig, OptimizerConfig, PAPER_BATCH_SIZE, PAPER_EPOCHS, PAPER_OPTIMIZER, RESNET50_BACKBONE } from '../train/train-config';
 import { DatasetSource } from '../data/dataset-source';
 import { ProbeSettings, Scale, StatisticsSettings } from './preset';
 
@@ -66,10 +67,10 @@ function paperSettings(): ScaleSettings {
     dataset: imagenet.train,
     evalDataset: imagenet.val,
     backbone: RESNET50_BACKBONE,
-    headWidth: 2048,
+    headWidth: PAPER_HEAD_WIDTH,
     projector: [...PAPER_PROJECTOR],
     // The authors' crops are resized bicubically (torchvision's RandomResizedCrop on PIL images).
-    data: { batchSize: 2048, epochs: 300, views: barlowTwinsViews({ size: 224, stats: IMAGENET_STATS, interpolation: 'bicubic' }), validationFraction: 0 },
+    data: { batchSize: PAPER_BATCH_SIZE, epochs: PAPER_EPOCHS, views: barlowTwinsViews({ size: 224, stats: IMAGENET_STATS, interpolation: 'bicubic' }), validationFraction: 0 },
     optimizer: { ...PAPER_OPTIMIZER },
     checkpoint: { everySteps: 1000, keep: 3 },
     probe: {

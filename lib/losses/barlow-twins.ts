@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddingPair } from './embedding-pair';
 import { offDiagonalSquaredSum } from './off-diagonal';
 
+/** Barlow Twins' weight lambda of the redundancy-reduction term (Zbontar et al. 2021), the paper's for every block. */
+export const PAPER_LAMBDA = 0.0051;
+
 /** Options of the Barlow Twins loss; the defaults are the paper's. */
 export interface BarlowTwinsOptions {
-  /** Weight lambda of the redundancy-reduction term: 0.0051 (Barlow Twins, Zbontar et al. 2021). */
+  /** Weight lambda of the redundancy-reduction term: `PAPER_LAMBDA`, 0.0051. */
   lambda?: number;
   /**
    * Target of the diagonal entries c_ii: 1. The blockwise paper's Appendix A ("adjusted invariance targets")
@@ -26,7 +29,7 @@ export interface BarlowTwinsTerms {
 
 /** The options with the paper's defaults filled in, checked; errors name `what`. */
 function resolveOptions(what: string, options: BarlowTwinsOptions): Required<BarlowTwinsOptions> {
-  const { lambda = 0.0051, invarianceTarget = 1, eps = 1e-5 } = options;
+  const { lambda = PAPER_LAMBDA, invarianceTarget = 1, eps = 1e-5 } = options;
   if (!(lambda >= 0 && lambda < Infinity)) throw new Error(`${what}: lambda must be finite and >= 0, got ${lambda}`);
   if (!Number.isFinite(invarianceTarget)) throw new Error(`${what}: invarianceTarget must be finite, got ${invarianceTarget}`);
   if (!(eps > 0 && eps < Infinity)) throw new Error(`${what}: eps must be finite and > 0, got ${eps}`);

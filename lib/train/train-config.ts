@@ -191,6 +191,10 @@ export const RESNET50_BACKBONE: ResNetConfig = {
   numClasses: null,
 };
 
+/** The paper's training length (Sec. 3.4): batches of 2048 images for 300 epochs. */
+export const PAPER_BATCH_SIZE = 2048;
+export const PAPER_EPOCHS = 300;
+
 /** The paper's optimiser settings (Barlow Twins' LARS recipe). */
 export const PAPER_OPTIMIZER: OptimizerConfig = {
   baseLr: 0.2,
@@ -337,8 +341,8 @@ function resolveData(method: TrainMethod, d: Partial<DataConfig>, dataset: Datas
     validationFraction: d.validationFraction ?? 0.1,
     splitSeed: d.splitSeed ?? 0,
     views,
-    batchSize: d.batchSize ?? 2048,
-    epochs: d.epochs ?? 300,
+    batchSize: d.batchSize ?? PAPER_BATCH_SIZE,
+    epochs: d.epochs ?? PAPER_EPOCHS,
     ...(d.steps !== undefined ? { steps: d.steps } : {}),
   };
   if (!(data.validationFraction >= 0 && data.validationFraction < 1)) fail(`data.validationFraction ${data.validationFraction} is not in [0, 1)`);

@@ -1,3 +1,4 @@
+import { PAPER_LAMBDA } from '../../losses/barlow-twins';
 import { ExperimentPreset, Scale } from '../preset';
 import { scaleSettings } from '../scales';
 import { makePreset, run, runConfig } from '../run-recipe';
@@ -25,7 +26,7 @@ export function fig9(scale: Scale): ExperimentPreset {
         runConfig(s, {
           method: 'simultaneous',
           head: 'cbe',
-          loss: ADJUSTED_INVARIANCE_TARGETS.map((t) => ({ kind: 'barlow-twins' as const, lambda: 0.0051, invarianceTarget: t })),
+          loss: ADJUSTED_INVARIANCE_TARGETS.map((t) => ({ kind: 'barlow-twins' as const, lambda: PAPER_LAMBDA, invarianceTarget: t })),
         }),
         { paper: [{ block: 4, accuracy: 69.9 }] },
       ),

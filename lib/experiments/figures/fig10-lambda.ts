@@ -1,3 +1,4 @@
+import { PAPER_LAMBDA } from '../../losses/barlow-twins';
 import { ExperimentPreset, Scale } from '../preset';
 import { scaleSettings } from '../scales';
 import { makePreset, run, runConfig } from '../run-recipe';
@@ -6,7 +7,7 @@ import { makePreset, run, runConfig } from '../run-recipe';
  * The first block's lambda values of Fig. 10. The paper plots a range above Barlow Twins' 0.0051 without listing
  * it; these values (our choice) span two orders of magnitude.
  */
-export const FIRST_BLOCK_LAMBDAS = [0.0051, 0.02, 0.1, 0.5];
+export const FIRST_BLOCK_LAMBDAS = [PAPER_LAMBDA, 0.02, 0.1, 0.5];
 
 /**
  * Fig. 10 (Appendix A): lambda of the first block. As in the paper, only block 1 is a block of its own; blocks 2-4
@@ -27,7 +28,7 @@ export function fig10(scale: Scale): ExperimentPreset {
           partition: [[0], [1, 2, 3]],
           loss: [
             { kind: 'barlow-twins', lambda },
-            { kind: 'barlow-twins', lambda: 0.0051 },
+            { kind: 'barlow-twins', lambda: PAPER_LAMBDA },
           ],
         }),
       ),
