@@ -50,5 +50,6 @@ export * from './train/run-lock';
 
 export * from './experiments/csv';
 export * from './experiments/epoch-probes';
+export * from './experiments/experiment-folder';
 export * from './experiments/untrained-run';
 export * from './experiments/job-array';

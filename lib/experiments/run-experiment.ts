@@ -6,11 +6,12 @@ import { appendTableRows, readRunJson, RunStatus, runDatasetFile, runPaths, writ
 import { CheckpointEvent, resumeTraining, runTraining, StepEvent, TrainingResult } from '../train/run-training';
 import { resolveTrainConfig, TrainConfig, TrainMethod } from '../train/train-config';
 import { loadDatasetSource } from '../data/dataset-source';
-import { EpochResultRow, probeRunEpochs, writeEpochResults } from './epoch-probes';
+import { EpochResultRow, probeRunEpochs, readEpochResults, writeEpochResults } from './epoch-probes';
+import { runSeedKey, updateExperimentPreset, updateExperimentTable } from './experiment-folder';
 import { ExperimentPreset, ExperimentRun, FigureId, PaperAccuracy, Scale } from './preset';
 import { ProbeProgress, ProbeRow, probesAtStep, readProbeRows } from './probe-run';
-import { ResultRow, writeResults } from './results';
-import { checkRobustnessSettings, RobustnessRow, robustnessRun, writeRobustnessTable } from './robustness';
+import { readResults, ResultRow, writeResults } from './results';
+import { checkRobustnessSettings, readRobustnessTable, RobustnessRow, robustnessRun, writeRobustnessTable } from './robustness';
 import { readRunStatistics, RunStatistics, runStatistics } from './run-statistics';
 import { writeUntrainedRun } from './untrained-run';
 
@@ -255,7 +256,8 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
   const dataset = options.dataset ?? (await loadDatasetSource(p.dataset));
   const evalDataset = options.evalDataset !== undefined ? options.evalDataset : p.evalDataset ? await loadDatasetSource(p.evalDataset, { classNames: dataset.classNames }) : null;
   fs.mkdirSync(outDir, { recursive: true });
-  if (!only) writeRunJson(path.join(outDir, 'preset.json'), p);
+  // Shared with other processes training other runs into the folder: each adds its runs (experiment-folder.ts).
+  if (!only) updateExperimentPreset(outDir, p);
   const resultsFile = path.join(outDir, 'results.csv');
   const epochsFile = path.join(outDir, 'epochs.csv');
   const robustnessFile = path.join(outDir, 'robustness.csv');
@@ -273,6 +275,9 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
     robustness: [],
   };
 
+  // The runs (and seeds) this process has visited: its rows replace the stored ones of those, and only of those.
+  const produced = new Set<string>();
+  const saveResults = (): void => updateExperimentTable(outDir, resultsFile, summary.results, produced, readResults, writeResults);
   let index = 0;
   for (const seed of p.seeds) {
     for (const r of order) {
@@ -327,9 +332,10 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
         paper: r.paper ?? [],
       };
       summary.runs.push(entry);
+      produced.add(runSeedKey(r.label, seed));
       if (result.status === 'stopped') {
         summary.status = 'stopped';
-        if (!only) writeResults(resultsFile, summary.results);
+        if (!only) saveResults();
         return summary;
       }
       const onProgress = (progress: ProbeProgress) => emit({ type: 'probe', label: r.label, seed, progress });
@@ -344,7 +350,7 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
       if (r.probeEpochs?.length) {
         summary.epochResults.push(...(await probeRunEpochs(runDir, r, p.probe, p.figure, { dataset, evalDataset, onProgress })));
         // A job-array task (`only`) leaves the experiment's tables to --collect, as results.csv.
-        if (!only) writeEpochResults(epochsFile, summary.epochResults);
+        if (!only) updateExperimentTable(outDir, epochsFile, summary.epochResults, produced, readEpochResults, writeEpochResults);
       }
       if (p.robustness) {
         const onRobustness = (progress: { corruption: string; severity: number; done: number; total: number }) => emit({ type: 'robustness', label: r.label, seed, progress });
@@ -357,9 +363,9 @@ export async function runExperiment(p: ExperimentPreset, options: ExperimentOpti
           cacheDir: path.join(outDir, 'corrupted-images'),
           onProgress: onRobustness,
         })));
-        if (!only) writeRobustnessTable(robustnessFile, p.figure, summary.robustness);
+        if (!only) updateExperimentTable(outDir, robustnessFile, summary.robustness, produced, readRobustnessTable, (f, rows) => writeRobustnessTable(f, p.figure, rows));
       }
-      if (!only) writeResults(resultsFile, summary.results);
+      if (!only) saveResults();
     }
   }
   return summary;

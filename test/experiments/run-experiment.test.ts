@@ -19,6 +19,7 @@ import { readCheckpoint } from '../../lib/train/checkpoint';
 import { runCheckpointFile } from '../../lib/train/load-run';
 import { loadDatasetSource } from '../../lib/data/dataset-source';
 import { readRunDatasetSource, readRunJson, runPaths, RunStatus } from '../../lib/train/run-folder';
+import { EXPERIMENT_LOCK_FILE, mergeTableRows, withExperimentLock } from '../../lib/experiments/experiment-folder';
 
 const made: string[] = [];
 function tempDir(name: string): string {
@@ -100,6 +101,43 @@ describe('experiments/runExperiment (smoke presets on Fashion-MNIST)', function 
     assert.deepStrictEqual(readProbeRows(path.join(outDir, 'end-to-end')), first.runs[0].probes, 'probes.csv holds no duplicates');
     await assert.rejects(runExperiment(withRunOverrides(p, { data: { steps: 6 } }), { outDir, dataset }), /holds a run trained with another config \(they differ at data\.steps\)/);
     await assert.rejects(runExperiment(p, { outDir, dataset, reuse: false }), /already holds a run \(pass reuse to continue it\)/);
+  });
+
+  it('two calls with different runs in one folder add to its preset.json and results.csv instead of replacing them', async () => {
+    const p = preset('fig4', 'smoke');
+    const outDir = tempDir('shared');
+    // A baseline started beside a lane that trains the other runs (and the lane's later rewrite of its rows).
+    const lane = await runExperiment(only(p, ['end-to-end']), { outDir, dataset });
+    const baseline = await runExperiment(only(p, ['random-init']), { outDir, dataset });
+    const again = await runExperiment(only(p, ['end-to-end']), { outDir, dataset });
+    assert.deepStrictEqual(again.results, lane.results);
+    const saved = readResults(path.join(outDir, 'results.csv'));
+    assert.deepStrictEqual(saved, [...baseline.results, ...lane.results]);
+    assert.deepStrictEqual(readRunJson<ExperimentPreset>(path.join(outDir, 'preset.json')).runs.map((r) => r.label), ['end-to-end', 'random-init']);
+    assert.ok(!fs.existsSync(path.join(outDir, EXPERIMENT_LOCK_FILE)), 'the lock is released');
+    // Another figure, or seeds in the other folder layout, in the same folder: errors naming both, nothing written.
+    const before = fs.readFileSync(path.join(outDir, 'preset.json'), 'utf8');
+    await assert.rejects(runExperiment(only(preset('fig8', 'smoke'), ['end-to-end']), { outDir, dataset }), /holds the fig4 experiment at the smoke scale, not fig8 at the smoke scale/);
+    await assert.rejects(runExperiment({ ...only(p, ['random-init']), seeds: [0, 1] }, { outDir, dataset }), /holds runs of seed\(s\) 0 \(<label>\/ folders\); seed\(s\) 0, 1 would use the other layout/);
+    assert.strictEqual(fs.readFileSync(path.join(outDir, 'preset.json'), 'utf8'), before);
+  });
+
+  it('mergeTableRows keeps the stored rows of runs this process did not produce; the lock is exclusive, released on errors, taken over when stale', () => {
+    const row = (run: string, seed: number, top1: number) => ({ run, seed, top1 });
+    assert.deepStrictEqual(
+      mergeTableRows([row('a', 0, 0.1), row('b', 0, 0.2), row('a', 1, 0.3)], [row('a', 0, 0.5)], new Set(['a|0'])),
+      [row('b', 0, 0.2), row('a', 1, 0.3), row('a', 0, 0.5)],
+    );
+    const dir = tempDir('lock');
+    const lock = path.join(dir, EXPERIMENT_LOCK_FILE);
+    assert.throws(() => withExperimentLock(dir, () => { throw new Error('inside'); }), /inside/);
+    assert.ok(!fs.existsSync(lock));
+    fs.writeFileSync(lock, '1\n');
+    assert.throws(() => withExperimentLock(dir, () => 1, { timeoutMs: 100 }), /experiment\.lock has been held by another process/);
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(lock, old, old);
+    assert.strictEqual(withExperimentLock(dir, () => 7), 7);
+    assert.ok(!fs.existsSync(lock));
   });
 
   it("shareRunsFrom: a completed run with the same config and seed in another experiment's folder is copied, not trained", async function () {
