@@ -14,8 +14,9 @@ export interface RunRef {
  * How a claim is tested on top-1 accuracies (%) averaged over seeds, a difference counting when it exceeds twice its
  * standard error sqrt(sa^2/na + sb^2/nb) (and both sides have two seeds or more, so that the error is estimated):
  * - `better`: `a` beats `b` at `block`.
- * - `near`: `a` is at most `tolerance` points below `b` (or above it) at `block`; it fails when the gap exceeds the
- *   tolerance by more than twice its standard error.
+ * - `near`: `a` is at most `tolerance` points below `b` (or above it) at `block`, as an equivalence test: it holds when
+ *   the gap stays within the tolerance by more than twice its standard error, fails when it exceeds the tolerance by
+ *   more than that, and is not resolved in between or with a single seed on either side.
  * - `gap-grows`: the gap between `trained` and its baseline (`baseline(block)`) is larger at the last of `blocks`
  *   than at the first.
  * - `best`: `a` beats each of `others` at `block`.
@@ -97,9 +98,9 @@ function evaluate(rows: readonly ResultRow[], test: ClaimTest, features: Feature
       const d = meanDifference(a, b);
       const measured = `${label(test.a, a)} vs ${label(test.b, b)}: ${difference(d)}`;
       if (test.kind === 'better') return { verdict: direction(d), measured };
-      // near: the gap b - a within the tolerance; clearly beyond it only when it exceeds it by twice its error.
+      // near: the gap b - a clearly within the tolerance, or clearly beyond it, by twice its error.
       const gap = -d.diff;
-      const verdict: Verdict = gap <= test.tolerance ? 'holds' : d.hasSpread && gap - 2 * d.se > test.tolerance ? 'does not hold' : 'not resolved';
+      const verdict: Verdict = !d.hasSpread ? 'not resolved' : gap + 2 * d.se <= test.tolerance ? 'holds' : gap - 2 * d.se > test.tolerance ? 'does not hold' : 'not resolved';
       return { verdict, measured: `${measured} (tolerance ${test.tolerance})` };
     }
     case 'gap-grows': {

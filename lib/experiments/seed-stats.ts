@@ -46,10 +46,12 @@ export function seedStats(rows: readonly ResultRow[], key: SeedStatsKey): SeedSt
   return { mean, std, n, values, seeds };
 }
 
-/** `mean +- std (n)` with one decimal, e.g. `78.4 +- 0.6 (3)`; `-` for null. */
+/**
+ * `mean +- std (n)` with one decimal, e.g. `78.4 +- 0.6 (3)`; one seed has no spread to show: `78.4 (1)`; `-` for null.
+ */
 export function formatSeedStats(s: SeedStats | null): string {
   if (s === null) return '-';
-  return `${s.mean.toFixed(1)} +- ${s.std.toFixed(1)} (${s.n})`;
+  return s.n > 1 ? `${s.mean.toFixed(1)} +- ${s.std.toFixed(1)} (${s.n})` : `${s.mean.toFixed(1)} (1)`;
 }
 
 /** The difference `a - b` of two seed means with its standard error sqrt(sa^2/na + sb^2/nb). */

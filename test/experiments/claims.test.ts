@@ -65,9 +65,15 @@ describe('experiments/claims', () => {
     assert.deepStrictEqual(verdictOf(seeds('fig4', 'a', 4, [90]), test), { ...verdictOf(seeds('fig4', 'a', 4, [90]), test), verdict: 'not resolved', measured: 'no results for fig4/b' });
   });
 
-  it('near: holds within the tolerance (or above), fails only clearly beyond it', () => {
+  it('near: holds clearly within the tolerance (or above), fails only clearly beyond it, needs two seeds a side', () => {
     const test: Claim['test'] = { kind: 'near', a: { figure: 'fig4', run: 'a' }, b: { figure: 'fig4', run: 'b' }, block: 4, tolerance: 2 };
-    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [69, 70, 71]), ...seeds('fig4', 'b', 4, [70.5, 71.5, 72.5])], test).verdict, 'holds');
+    // gap 0.3, se 0.08: 0.3 + 0.16 <= 2
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [70.1, 70.2, 70.3]), ...seeds('fig4', 'b', 4, [70.4, 70.5, 70.6])], test).verdict, 'holds');
+    // gap 1.5, se 0.82: within the tolerance, but 1.5 + 1.63 > 2 (a gap of 3 is not excluded)
+    assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [69, 70, 71]), ...seeds('fig4', 'b', 4, [70.5, 71.5, 72.5])], test).verdict, 'not resolved');
+    // one seed a side: no error estimate, whatever the gap
+    const single = verdictOf([...seeds('fig4', 'a', 4, [70]), ...seeds('fig4', 'b', 4, [70.2])], test);
+    assert.deepStrictEqual([single.verdict, single.measured], ['not resolved', 'a 70.0 (1) vs b 70.2 (1): -0.2 +- 0.0 (tolerance 2)']);
     assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [75, 75, 75]), ...seeds('fig4', 'b', 4, [70, 70, 70])], test).verdict, 'holds');
     assert.strictEqual(verdictOf([...seeds('fig4', 'a', 4, [65, 66, 67]), ...seeds('fig4', 'b', 4, [70, 71, 72])], test).verdict, 'does not hold');
     // gap 3, se 0.82: 3 - 1.63 < 2
