@@ -39,6 +39,11 @@ Usage: /usr/bin/python3 scripts/twin/twin.py --data runs/twin-data/fig4-cifar10-
        --epochs 1 --warmup-epochs 0.05 --threads 1 --out runs/twin-torch/end-to-end/seed-0
 Writes into --out: summary.csv (impl,run,seed,block,features,top1), losses.csv (step, lr, per-block losses every
 --log-every steps), run.json (the arguments, the config used, seconds).
+
+--load-ours FILE (the swap experiment, scripts/twin/swap.sh): no training; the backbone and heads (BN running statistics
+included) come from one of our runs, exported by `node dist/scripts/twin/export-weights.js`. When the export holds our
+features of the first held-out images, the twin's features of them must agree to --check-tol (default 1e-4, max abs)
+before it probes; summary.csv then has impl 'ours-trained-pytorch-probe' and run.json a 'loadOurs' entry.
 """
 import argparse
 import copy
@@ -449,6 +454,62 @@ def linear_probe(train, train_labels, test, test_labels, classes, spec, seed):
         return (lin(test).argmax(1) == test_labels).float().mean().item()
 
 
+# ---------------------------------------------------------------- our weights (the swap experiment)
+
+
+def read_ours(path):
+    """The header and tensors {name: float32 tensor} of a file written by dist/scripts/twin/export-weights.js."""
+    raw = open(path, 'rb').read()
+    if len(raw) < 4:
+        fail(f'--load-ours: {path} is too short to be an export-weights file')
+    n = int.from_bytes(raw[:4], 'little')
+    header = json.loads(raw[4:4 + n].decode('utf8'))
+    if header.get('format') != 'blockwise-ssl-twin-weights' or header.get('version') != 1:
+        fail(f'--load-ours: {path} is not an export-weights file (format {header.get("format")})')
+    start = 4 + n + (-(4 + n)) % 4
+    values = np.frombuffer(raw, dtype='<f4', offset=start)
+    tensors = {}
+    for t in header['tensors']:
+        size = int(np.prod(t['shape'])) if t['shape'] else 1
+        tensors[t['name']] = torch.from_numpy(values[t['offset']:t['offset'] + size].copy()).reshape(t['shape'])
+    return header, tensors
+
+
+def load_ours(model, tensors):
+    """Loads our exported backbone and heads into the twin's model; every backbone and head tensor must be there."""
+    state = model.state_dict()
+    needed = [k for k in state if not k.startswith('projectors.') and not k.endswith('num_batches_tracked')]
+    missing = [k for k in needed if k not in tensors]
+    extra = [k for k in tensors if not k.startswith('check.') and k not in state]
+    if missing or extra:
+        fail(f'--load-ours: the export is missing {missing} and has unexpected {extra}')
+    for k in needed:
+        if tuple(tensors[k].shape) != tuple(state[k].shape):
+            fail(f"--load-ours: '{k}' has shape {list(tensors[k].shape)} in the export, {list(state[k].shape)} in the twin")
+    model.load_state_dict({k: tensors[k] for k in needed}, strict=False)
+    return len(needed)
+
+
+def check_ours(model, tensors, images, recipe, crop_fraction, tol):
+    """Max |twin - ours| of the eval-mode features of the first images against those the export holds; fails above tol."""
+    checks = sorted(k for k in tensors if k.startswith('check.'))
+    if not checks:
+        return None
+    n = tensors[checks[0]].shape[0]
+    f = features(model, images[:n], recipe, crop_fraction, 64)
+    worst = {}
+    for k in checks:
+        _, kind, stage = k.split('.')
+        mine = dict(f[kind])[int(stage)]
+        worst[k] = (mine - tensors[k]).abs().max().item()
+        scale = tensors[k].abs().max().item()
+        print(f'--load-ours check {k}: max |twin - ours| {worst[k]:.3g} (max |ours| {scale:.3g})', flush=True)
+    bad = {k: v for k, v in worst.items() if not v <= tol}
+    if bad:
+        fail(f'--load-ours: the twin\'s features of our weights differ from ours by more than {tol}: {bad}')
+    return worst
+
+
 # ---------------------------------------------------------------- run
 
 
@@ -489,6 +550,8 @@ def main():
     ap.add_argument('--probe-epochs', type=int, help='linear-probe epochs (default: the preset\'s)')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--log-every', type=int, default=50)
+    ap.add_argument('--load-ours', metavar='FILE', help='probe our trained weights (dist/scripts/twin/export-weights.js) instead of training')
+    ap.add_argument('--check-tol', type=float, default=1e-4, help='--load-ours: largest allowed |twin - ours| of the check features')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -515,18 +578,25 @@ def main():
         for spec in probe['linear']:
             spec['epochs'] = a.probe_epochs
     shape = meta['imageShape']
-    train_images, _ = load_set(a.data, 'train', shape)
-
     torch.manual_seed(a.seed)
     model = BlockwiseModel(cfg)
+    ours = None
+    if a.load_ours is not None:
+        ours_header, ours_tensors = read_ours(a.load_ours)
+        if ours_header['method'] != cfg['method']:
+            fail(f"--load-ours: {a.load_ours} holds a '{ours_header['method']}' run, --run {a.run} is '{cfg['method']}'")
+        ours = {'file': os.path.abspath(a.load_ours), 'source': ours_header['source'], 'step': ours_header['step'], 'tensors': load_ours(model, ours_tensors)}
+    train_images, _ = load_set(a.data, 'train', shape) if ours is None else (torch.zeros(0), None)
     lars = Lars(model.parameters(), opt_cfg['momentum'], opt_cfg['eta'], opt_cfg['weightDecay'], opt_cfg['biasLrMultiplier'])
     batch = data['batchSize']
     per_epoch = len(train_images) // batch
-    if per_epoch < 1:
+    if per_epoch < 1 and ours is None:
         fail(f'{len(train_images)} training images do not fill one batch of {batch}')
     total = data['steps'] if data.get('steps') is not None else js_round(data['epochs'] * per_epoch)
     warmup = js_round(opt_cfg['warmupEpochs'] * per_epoch)
-    if warmup >= total:
+    if ours is not None:
+        total = warmup = 0  # our weights are probed as they are: no training
+    elif warmup >= total:
         fail(f"{opt_cfg['warmupEpochs']} warm-up epochs ({warmup} steps) do not fit in {total} steps; lower --warmup-epochs")
     lr_at = warmup_cosine(opt_cfg['baseLr'] * batch / 256, warmup, total, opt_cfg['finalLrFraction'])
     losses_cfg = [(s.get('lambda', 0.0051), s.get('invarianceTarget', 1.0), s.get('eps', 1e-5)) for s in cfg['loss']]
@@ -563,6 +633,8 @@ def main():
     probe_images, probe_labels = load_set(a.data, 'probe-train', shape)
     eval_images, eval_labels = load_set(a.data, 'eval', shape)
     classes = len(meta['classNames'])
+    if ours is not None:
+        ours['check'] = check_ours(model, ours_tensors, eval_images, views['view1'], probe['evalCropFraction'], a.check_tol)
     # Only the linear probes are twinned (the preset's kNN probe is not: summary.csv has no probe column).
     ftrain = features(model, probe_images, views['view1'], probe['evalCropFraction'], probe['batchSize'])
     feval = features(model, eval_images, views['view1'], probe['evalCropFraction'], probe['batchSize'])
@@ -573,7 +645,7 @@ def main():
                 if spec.get('augmented', False):
                     fail(f"probe '{spec['name']}': augmented linear probes are not implemented in the twin")
                 top1 = linear_probe(tr, probe_labels, te, eval_labels, classes, spec, probe['seed'])
-                rows.append({'impl': 'pytorch', 'run': a.run, 'seed': a.seed, 'block': stage + 1, 'features': kind, 'top1': top1})
+                rows.append({'impl': 'pytorch' if ours is None else 'ours-trained-pytorch-probe', 'run': a.run, 'seed': a.seed, 'block': stage + 1, 'features': kind, 'top1': top1})
                 print(f"{a.run} seed {a.seed}: block {stage + 1} {kind} {spec['name']} top-1 {100 * top1:.2f}%", flush=True)
     header = 'impl,run,seed,block,features,top1\n'
     write_atomic(os.path.join(a.out, 'summary.csv'), header + ''.join(f"{r['impl']},{r['run']},{r['seed']},{r['block']},{r['features']},{r['top1']:.6f}\n" for r in rows))
@@ -581,7 +653,7 @@ def main():
     write_atomic(os.path.join(a.out, 'losses.csv'), ','.join(cols) + '\n' + ''.join(','.join(f'{v:.6g}' for v in r) + '\n' for r in log))
     write_atomic(os.path.join(a.out, 'run.json'), json.dumps({'args': vars(a), 'argv': sys.argv, 'steps': total, 'warmupSteps': warmup, 'stepsPerEpoch': per_epoch,
                                                             'config': cfg, 'probe': probe, 'trainSeconds': train_seconds,
-                                                            'seconds': time.time() - t0, 'torch': torch.__version__}, indent=2) + '\n')
+                                                            'seconds': time.time() - t0, 'torch': torch.__version__, 'loadOurs': ours}, indent=2) + '\n')
 
 
 if __name__ == '__main__':

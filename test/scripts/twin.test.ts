@@ -10,6 +10,8 @@ import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '.
 import { grayscale } from '../../lib/data/augmentations/grayscale';
 import { preset } from '../../lib/experiments/presets';
 import { exportTwinData } from '../../scripts/twin/export-data';
+import { exportWeights } from '../../scripts/twin/export-weights';
+import { runTraining } from '../../lib/train/run-training';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TWIN = path.join(ROOT, 'scripts', 'twin', 'twin.py');
@@ -166,5 +168,42 @@ print(json.dumps({k: v.abs().max().item() for k, v in diffs.items()}))
     const table = fs.readFileSync(path.join(results, 'table.md'), 'utf8').trim().split('\n');
     assert.strictEqual(table.length, 2 + 13);
     assert.ok(fs.existsSync(path.join(results, 'torch', 'end-to-end', 'seed-0', 'losses.csv')));
+  });
+  it('loads our trained weights (export-weights, --load-ours): the same features as ours to 1e-4, then probes them', async function () {
+    const p = preset('fig4', 'cifar10-long');
+    const images = generatedCifar10({ count: 200 });
+    const data = path.join(dir, 'swap-data');
+    await exportTwinData(p, ['simultaneous-cbe-noise'], images, data);
+    const config = p.runs.find((r) => r.label === 'simultaneous-cbe-noise')!.config;
+    const runDir = path.join(dir, 'swap-ours', 'simultaneous-cbe-noise');
+    // Two steps of our training: BN running statistics and weights away from their initial values.
+    await runTraining({ ...config, data: { ...config.data, steps: 2, batchSize: 16 }, optimizer: { ...config.optimizer, warmupEpochs: 0 } }, { runDir, dataset: images });
+    const file = path.join(dir, 'swap-ours.weights');
+    await exportWeights(runDir, file, { data, check: 20 });
+    const out = path.join(dir, 'swap-torch');
+    const r = python([TWIN, '--data', data, '--run', 'simultaneous-cbe-noise', '--seed', '0', '--load-ours', file, '--probe-epochs', '1', '--out', out]);
+    assert.strictEqual(r.status, 0, r.out);
+    // Every GSP stage and every CbE head checked against ours (the twin fails above --check-tol 1e-4).
+    assert.strictEqual((r.out.match(/--load-ours check check\.(gsp|head)\.\d/g) ?? []).length, 8, r.out);
+    const used = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    assert.strictEqual(used.steps, 0, 'no training');
+    assert.strictEqual(used.loadOurs.step, 2);
+    assert.ok(Object.values(used.loadOurs.check as Record<string, number>).every((d) => d <= 1e-4));
+    const rows = csvRows(path.join(out, 'summary.csv'));
+    assert.strictEqual(rows.length, 8);
+    assert.ok(rows.every((x) => x.impl === 'ours-trained-pytorch-probe'));
+
+    // A wrong weight (the stem BN's first running mean, +1) is caught by the check before any probe.
+    const bytes = fs.readFileSync(file);
+    const headerLength = bytes.readUInt32LE(0);
+    const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as { tensors: { name: string; offset: number }[] };
+    const start = 4 + headerLength + ((4 - ((4 + headerLength) % 4)) % 4);
+    const at = start + 4 * header.tensors.find((t) => t.name === 'stem.1.running_mean')!.offset;
+    bytes.writeFloatLE(bytes.readFloatLE(at) + 1, at);
+    fs.writeFileSync(`${file}.bad`, bytes);
+    const bad = python([TWIN, '--data', data, '--run', 'simultaneous-cbe-noise', '--load-ours', `${file}.bad`, '--probe-epochs', '1', '--out', `${out}-bad`]);
+    assert.notStrictEqual(bad.status, 0, bad.out);
+    assert.match(bad.out, /twin\.py: --load-ours: the twin's features of our weights differ from ours by more than 0\.0001/);
+    assert.ok(!fs.existsSync(path.join(`${out}-bad`, 'summary.csv')));
   });
 });
