@@ -510,6 +510,100 @@ def check_ours(model, tensors, images, recipe, crop_fraction, tol):
     return worst
 
 
+# ---------------------------------------------------------------- the whole-step check
+
+
+def step_check(a, meta):
+    """--step-check DIR: K training steps from our initial weights on our views, compared with ours tensor by tensor.
+
+    DIR is written by `node dist/scripts/twin/step-check.js`: init.bin (every parameter, projectors included, and
+    batch-norm running statistic, plus the two views), after-<i>.bin (ours after i steps) and steps.json (run, seed,
+    the steps' learning rates and our per-block losses). The twin loads init.bin into its model (noise off, as ours),
+    takes the steps with its own forward, Barlow Twins losses, backward and LARS at our learning rates (its own
+    schedule's rates at the same positions are reported beside them), and writes compare.json into --out: per step,
+    both sides' block losses and, per tensor, max |twin - ours| of the weights, that over max |ours| (rel), and the
+    same for the steps' updates (twin - init against ours - init: rel_update, the sharp measure, since the weights
+    move little in a step).
+    """
+    info = json.load(open(os.path.join(a.step_check, 'steps.json')))
+    cfg = copy.deepcopy(meta['runs'][info['run']])
+    check_config(cfg, info['run'])
+    cfg['model']['noise']['sigma'] = 0
+    torch.manual_seed(info['seed'])
+    model = BlockwiseModel(cfg)
+    _, init = read_ours(os.path.join(a.step_check, 'init.bin'))
+    state = model.state_dict()
+    needed = [k for k in state if not k.endswith('num_batches_tracked')]
+    missing = [k for k in needed if k not in init]
+    extra = [k for k in init if not k.startswith('views.') and k not in state]
+    if missing or extra:
+        fail(f'--step-check: init.bin is missing {missing} and has unexpected {extra}')
+    for k in needed:
+        if tuple(init[k].shape) != tuple(state[k].shape):
+            fail(f"--step-check: '{k}' has shape {list(init[k].shape)} in init.bin, {list(state[k].shape)} in the twin")
+    model.load_state_dict({k: init[k] for k in needed}, strict=False)
+    v1, v2 = init['views.1'], init['views.2']
+    opt_cfg = cfg['optimizer']
+    batch = cfg['data']['batchSize']
+    per_epoch = meta['counts']['train'] // batch
+    total = js_round(cfg['data']['epochs'] * per_epoch) if cfg['data'].get('steps') is None else cfg['data']['steps']
+    lr_at = warmup_cosine(opt_cfg['baseLr'] * batch / 256, js_round(opt_cfg['warmupEpochs'] * per_epoch), total, opt_cfg['finalLrFraction'])
+    losses_cfg = [(s.get('lambda', 0.0051), s.get('invarianceTarget', 1.0), s.get('eps', 1e-5)) for s in cfg['loss']]
+    loss_blocks = [len(cfg['model']['partition']) - 1] if cfg['method'] == 'end-to-end' else list(range(len(cfg['model']['partition'])))
+    if loss_blocks != [b + (len(cfg['model']['partition']) - 1 if cfg['method'] == 'end-to-end' else 0) for b in info['lossBlocks']]:
+        fail(f"--step-check: our loss blocks {info['lossBlocks']} are not the twin's {loss_blocks}")
+    def run(dtype):
+        """The twin's K steps in dtype from init.bin: per step (block losses, {name: float64 state})."""
+        m = copy.deepcopy(model).to(dtype)
+        m.train()
+        opt = Lars(m.parameters(), opt_cfg['momentum'], opt_cfg['eta'], opt_cfg['weightDecay'], opt_cfg['biasLrMultiplier'])
+        out = []
+        for i in range(info['steps']):
+            _, z1 = m(v1.to(dtype))
+            _, z2 = m(v2.to(dtype))
+            block_losses = [barlow_twins(z1[b], z2[b], *losses_cfg[b]) for b in loss_blocks]
+            for p in m.parameters():
+                p.grad = None
+            sum(block_losses).backward()
+            opt.step(info['lrs'][i])
+            out.append(([l.item() for l in block_losses], {k: v.detach().double().clone() for k, v in m.state_dict().items() if k in needed}))
+        return out
+
+    def diff(x, y, start):
+        """max |x - y|, that over max |y| (rel), and over y's update max |y - start| (rel_update)."""
+        d = (x - y).abs().max().item()
+        scale, uscale = y.abs().max().item(), (y - start).abs().max().item()
+        q = lambda v: v / scale if scale > 0 else (0.0 if v == 0 else math.inf)
+        return {'abs': d, 'rel': q(d), 'update': uscale, 'rel_update': d / uscale if uscale > 0 else (0.0 if d == 0 else math.inf)}
+
+    single, double = run(torch.float32), run(torch.float64)
+    steps = []
+    for i in range(info['steps']):
+        _, after = read_ours(os.path.join(a.step_check, f'after-{i + 1}.bin'))
+        (l32, s32), (l64, s64) = single[i], double[i]
+        tensors = {}
+        for k in needed:
+            ours, start = after[k].double(), init[k].double()
+            # rel_update against the float64 twin: ours and the float32 twin each measure their own float32 error.
+            tensors[k] = {'twin32_vs_ours': diff(s32[k], ours, start), 'ours_vs_twin64': diff(ours, s64[k], start), 'twin32_vs_twin64': diff(s32[k], s64[k], start)}
+        ours_losses = info['losses'][i]
+        steps.append({'step': i + 1, 'position': info['positions'][i], 'lr': info['lrs'][i], 'twin_lr': lr_at(info['positions'][i]),
+                      'twin32_losses': l32, 'twin64_losses': l64, 'ours_losses': ours_losses,
+                      'loss_rel_ours_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(ours_losses, l64)],
+                      'loss_rel_twin32_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(l32, l64)], 'tensors': tensors})
+        ru = lambda k, c: tensors[k][c]['rel_update']
+        worst = sorted(tensors, key=lambda k: -ru(k, 'ours_vs_twin64'))[:5]
+        print(f"step-check {info['run']} step {i + 1}: lr ours {info['lrs'][i]:.8g} twin {lr_at(info['positions'][i]):.8g}; losses "
+              f"ours {' '.join(f'{v:.6f}' for v in ours_losses)} twin32 {' '.join(f'{v:.6f}' for v in l32)} twin64 {' '.join(f'{v:.6f}' for v in l64)}", flush=True)
+        for c in ('twin32_vs_ours', 'ours_vs_twin64', 'twin32_vs_twin64'):
+            print(f"  {c}: max rel (weights) {max(t[c]['rel'] for t in tensors.values()):.3g}, max rel_update {max(ru(k, c) for k in tensors):.3g}", flush=True)
+        print('  largest ours_vs_twin64 rel_update (beside twin32_vs_twin64): ' +
+              ', '.join(f"{k} {ru(k, 'ours_vs_twin64'):.3g} ({ru(k, 'twin32_vs_twin64'):.3g}, |upd| {tensors[k]['ours_vs_twin64']['update']:.3g})" for k in worst), flush=True)
+    os.makedirs(a.out, exist_ok=True)
+    write_atomic(os.path.join(a.out, 'compare.json'), json.dumps({'dir': os.path.abspath(a.step_check), 'run': info['run'], 'seed': info['seed'],
+                                                                   'torch': torch.__version__, 'steps': steps}, indent=1) + '\n')
+
+
 # ---------------------------------------------------------------- run
 
 
@@ -552,6 +646,7 @@ def main():
     ap.add_argument('--log-every', type=int, default=50)
     ap.add_argument('--load-ours', metavar='FILE', help='probe our trained weights (dist/scripts/twin/export-weights.js) instead of training')
     ap.add_argument('--check-tol', type=float, default=1e-4, help='--load-ours: largest allowed |twin - ours| of the check features')
+    ap.add_argument('--step-check', metavar='DIR', help='the whole-step check: K steps from our initial weights (dist/scripts/twin/step-check.js), compared with ours')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -559,6 +654,8 @@ def main():
     t0 = time.time()
     with open(os.path.join(a.data, 'meta.json')) as f:
         meta = json.load(f)
+    if a.step_check is not None:
+        return step_check(a, meta)
     if a.run not in meta['runs']:
         fail(f"{a.data}/meta.json has no run '{a.run}' (runs: {', '.join(meta['runs'])})")
     cfg = copy.deepcopy(meta['runs'][a.run])
