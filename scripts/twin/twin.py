@@ -336,7 +336,19 @@ class BlockwiseModel(nn.Module):
     def add_noise(self, x):
         if not self.training or self.sigma == 0:
             return x
-        return x + self.sigma * torch.randn_like(x) * x.std()
+        # eps_queue (--step-check): given draws, consumed in the forward's order, instead of the twin's own.
+        queue = getattr(self, 'eps_queue', None)
+        eps = queue.pop(0) if queue else torch.randn_like(x)
+        if eps.shape != x.shape:
+            fail(f'noise: a given draw of shape {list(eps.shape)} for a block output of shape {list(x.shape)}')
+        std = x.std()
+        # --step-check: std_log records the stds, std_queue gives their forward values (the gradient stays the twin's).
+        if getattr(self, 'std_log', None) is not None:
+            self.std_log.append(std.item())
+        given = getattr(self, 'std_queue', None)
+        if given:
+            std = std + (given.pop(0) - std).detach()
+        return x + self.sigma * eps * std
 
     def forward(self, x):
         """Images -> (block outputs, embeddings) per block, as our forward in train or eval mode."""
@@ -528,7 +540,10 @@ def step_check(a, meta):
     info = json.load(open(os.path.join(a.step_check, 'steps.json')))
     cfg = copy.deepcopy(meta['runs'][info['run']])
     check_config(cfg, info['run'])
-    cfg['model']['noise']['sigma'] = 0
+    if info.get('noise') is None:
+        cfg['model']['noise']['sigma'] = 0
+    elif info['noise']['sigma'] != cfg['model']['noise']['sigma']:
+        fail(f"--step-check: our noise {info['noise']} is not the config's {cfg['model']['noise']}")
     torch.manual_seed(info['seed'])
     model = BlockwiseModel(cfg)
     _, init = read_ours(os.path.join(a.step_check, 'init.bin'))
@@ -552,18 +567,29 @@ def step_check(a, meta):
     loss_blocks = [len(cfg['model']['partition']) - 1] if cfg['method'] == 'end-to-end' else list(range(len(cfg['model']['partition'])))
     if loss_blocks != [b + (len(cfg['model']['partition']) - 1 if cfg['method'] == 'end-to-end' else 0) for b in info['lossBlocks']]:
         fail(f"--step-check: our loss blocks {info['lossBlocks']} are not the twin's {loss_blocks}")
-    def run(dtype):
-        """The twin's K steps in dtype from init.bin: per step (block losses, {name: float64 state})."""
+    stds = {}
+
+    def run(dtype, our_std=False):
+        """The twin's K steps in dtype from init.bin: per step (block losses, {name: float64 state}); with our_std, the
+        noise is scaled by the stds ours used (steps.json noiseStd) instead of the twin's."""
         m = copy.deepcopy(model).to(dtype)
+        m.std_log = stds.setdefault((str(dtype), our_std), [])
         m.train()
         opt = Lars(m.parameters(), opt_cfg['momentum'], opt_cfg['eta'], opt_cfg['weightDecay'], opt_cfg['biasLrMultiplier'])
         out = []
         for i in range(info['steps']):
+            if info.get('noise') is not None:
+                _, eps = read_ours(os.path.join(a.step_check, f'noise-{i + 1}.bin'))
+                m.eps_queue = [eps[f'eps.{v}.{k}'].to(dtype) for v in (1, 2) for k in range(len(m.partition))]
+                if our_std:
+                    m.std_queue = [torch.tensor(v, dtype=dtype) for v in info['noiseStd'][i]]
             _, z1 = m(v1.to(dtype))
             _, z2 = m(v2.to(dtype))
             block_losses = [barlow_twins(z1[b], z2[b], *losses_cfg[b]) for b in loss_blocks]
             for p in m.parameters():
                 p.grad = None
+            if info.get('noise') is not None and m.eps_queue:
+                fail(f'--step-check: {len(m.eps_queue)} noise draws of step {i + 1} left unused')
             sum(block_losses).backward()
             opt.step(info['lrs'][i])
             out.append(([l.item() for l in block_losses], {k: v.detach().double().clone() for k, v in m.state_dict().items() if k in needed}))
@@ -577,6 +603,12 @@ def step_check(a, meta):
         return {'abs': d, 'rel': q(d), 'update': uscale, 'rel_update': d / uscale if uscale > 0 else (0.0 if d == 0 else math.inf)}
 
     single, double = run(torch.float32), run(torch.float64)
+    noisy = info.get('noise') is not None
+    ourstd = run(torch.float32, our_std=True) if noisy else None
+    if noisy:
+        for dt in ('torch.float32', 'torch.float64'):
+            rel = [abs(o - t) / t for o, t in zip(sum(info['noiseStd'], []), stds[(dt, False)])]
+            print(f'  noise std: ours vs twin {dt[6:]}: max rel {max(rel):.3g}, mean rel {sum(rel) / len(rel):.3g}', flush=True)
     steps = []
     for i in range(info['steps']):
         _, after = read_ours(os.path.join(a.step_check, f'after-{i + 1}.bin'))
@@ -586,22 +618,28 @@ def step_check(a, meta):
             ours, start = after[k].double(), init[k].double()
             # rel_update against the float64 twin: ours and the float32 twin each measure their own float32 error.
             tensors[k] = {'twin32_vs_ours': diff(s32[k], ours, start), 'ours_vs_twin64': diff(ours, s64[k], start), 'twin32_vs_twin64': diff(s32[k], s64[k], start)}
+            if noisy:
+                tensors[k]['twin32_ourstd_vs_ours'] = diff(ourstd[i][1][k], ours, start)
         ours_losses = info['losses'][i]
         steps.append({'step': i + 1, 'position': info['positions'][i], 'lr': info['lrs'][i], 'twin_lr': lr_at(info['positions'][i]),
                       'twin32_losses': l32, 'twin64_losses': l64, 'ours_losses': ours_losses,
                       'loss_rel_ours_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(ours_losses, l64)],
-                      'loss_rel_twin32_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(l32, l64)], 'tensors': tensors})
+                      'loss_rel_twin32_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(l32, l64)], 'tensors': tensors,
+                      **({'twin32_ourstd_losses': ourstd[i][0]} if noisy else {})})
         ru = lambda k, c: tensors[k][c]['rel_update']
         worst = sorted(tensors, key=lambda k: -ru(k, 'ours_vs_twin64'))[:5]
         print(f"step-check {info['run']} step {i + 1}: lr ours {info['lrs'][i]:.8g} twin {lr_at(info['positions'][i]):.8g}; losses "
               f"ours {' '.join(f'{v:.6f}' for v in ours_losses)} twin32 {' '.join(f'{v:.6f}' for v in l32)} twin64 {' '.join(f'{v:.6f}' for v in l64)}", flush=True)
-        for c in ('twin32_vs_ours', 'ours_vs_twin64', 'twin32_vs_twin64'):
+        if noisy:
+            print(f"  twin32 with our noise stds: losses {' '.join(f'{v:.6f}' for v in ourstd[i][0])}", flush=True)
+        for c in ('twin32_vs_ours', 'ours_vs_twin64', 'twin32_vs_twin64') + (('twin32_ourstd_vs_ours',) if noisy else ()):
             print(f"  {c}: max rel (weights) {max(t[c]['rel'] for t in tensors.values()):.3g}, max rel_update {max(ru(k, c) for k in tensors):.3g}", flush=True)
         print('  largest ours_vs_twin64 rel_update (beside twin32_vs_twin64): ' +
               ', '.join(f"{k} {ru(k, 'ours_vs_twin64'):.3g} ({ru(k, 'twin32_vs_twin64'):.3g}, |upd| {tensors[k]['ours_vs_twin64']['update']:.3g})" for k in worst), flush=True)
     os.makedirs(a.out, exist_ok=True)
     write_atomic(os.path.join(a.out, 'compare.json'), json.dumps({'dir': os.path.abspath(a.step_check), 'run': info['run'], 'seed': info['seed'],
-                                                                   'torch': torch.__version__, 'steps': steps}, indent=1) + '\n')
+                                                                   'torch': torch.__version__, 'steps': steps,
+                                                                   'noise_std': {'ours': info.get('noiseStd'), **{f'twin {k[0][6:]}{" ourstd" if k[1] else ""}': v for k, v in stds.items()}}}, indent=1) + '\n')
 
 
 # ---------------------------------------------------------------- run
