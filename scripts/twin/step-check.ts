@@ -149,15 +149,16 @@ export async function stepCheck(o: StepCheckOptions): Promise<number[][]> {
         writeTwinFile(path.join(o.out, `noise-${i + 1}.bin`), { ...header, step: i + 1 }, eps);
       }
       const recorder = recordNoiseStd();
+      const stepConfig = {
+        loss: config.loss,
+        lossBlocks: phase.blocks,
+        frozenBlocks: phase.frozenBlocks,
+        frozenMode: config.frozenMode,
+        ...(config.backward ? { backward: config.backward } : {}),
+      };
       let r: SslStepResult;
       try {
-        r = sslTrainStep(
-        model,
-        views,
-        { loss: config.loss, lossBlocks: phase.blocks, frozenBlocks: phase.frozenBlocks, frozenMode: config.frozenMode, ...(config.backward ? { backward: config.backward } : {}) },
-        optimizer,
-        lr,
-      );
+        r = sslTrainStep(model, views, stepConfig, optimizer, lr);
       } finally {
         recorder.restore();
       }
@@ -166,7 +167,22 @@ export async function stepCheck(o: StepCheckOptions): Promise<number[][]> {
       losses.push(phase.blocks.map((k) => r.blockLosses[k]));
       writeTwinFile(path.join(o.out, `after-${i + 1}.bin`), { ...header, step: i + 1 }, twinTensors(model));
     }
-    const info = { run: o.run, seed, noise: o.noise && config.model.noise.sigma > 0 ? config.model.noise : null, images: n, at, steps: K, positions: lrs.map((_, i) => at + i), lrs, lossBlocks: phase.blocks, losses, stepsPerEpoch: plan.stepsPerEpoch, totalSteps: plan.totalSteps, warmupSteps: phase.warmupSteps, noiseStd };
+    const info = {
+      run: o.run,
+      seed,
+      noise: o.noise && config.model.noise.sigma > 0 ? config.model.noise : null,
+      images: n,
+      at,
+      steps: K,
+      positions: lrs.map((_, i) => at + i),
+      lrs,
+      lossBlocks: phase.blocks,
+      losses,
+      stepsPerEpoch: plan.stepsPerEpoch,
+      totalSteps: plan.totalSteps,
+      warmupSteps: phase.warmupSteps,
+      noiseStd,
+    };
     fs.writeFileSync(path.join(o.out, 'steps.json'), JSON.stringify(info, null, 2) + '\n');
     return losses;
   } finally {

@@ -44,6 +44,10 @@ Writes into --out: summary.csv (impl,run,seed,block,features,top1), losses.csv (
 included) come from one of our runs, exported by `node dist/scripts/twin/export-weights.js`. When the export holds our
 features of the first held-out images, the twin's features of them must agree to --check-tol (default 1e-4, max abs)
 before it probes; summary.csv then has impl 'ours-trained-pytorch-probe' and run.json a 'loadOurs' entry.
+
+--step-check DIR (the whole-step check, scripts/twin/step-check.sh): no training run and no probe; K steps from our
+initial weights on our views, written by `node dist/scripts/twin/step-check.js`, compared with ours tensor by tensor
+(see step_check); --run is not used, the run is the one DIR names. Writes compare.json into --out.
 """
 import argparse
 import copy
