@@ -44,20 +44,32 @@ function parseArgs(argv: string[]): Record<string, string> {
   return out;
 }
 
-/** The twin's name of one of our backbone / head variables, or null for what the twin's probe does not need (projectors). */
-export function twinName(name: string): string | null {
+/**
+ * The twin's name of one of our backbone / head variables, or null for what the twin's probe does not need (projectors);
+ * with `projectors`, projector variables too (`projectors.<k>.<i>.<x>`, the same name: ours follow the twin's `nn.Sequential`).
+ */
+export function twinName(name: string, { projectors = false }: { projectors?: boolean } = {}): string | null {
   let m: RegExpExecArray | null;
   if ((m = /^network\.conv1\.(.+)$/.exec(name))) return `stem.0.${m[1]}`;
   if ((m = /^network\.bn1\.(.+)$/.exec(name))) return `stem.1.${m[1]}`;
   if ((m = /^network\.layer(\d+)\.(.+)$/.exec(name))) return `stages.${Number(m[1]) - 1}.${m[2]}`;
   if ((m = /^heads\.(\d+)\.0\.(.+)$/.exec(name))) return `heads.${m[1]}.conv.${m[2]}`;
   if ((m = /^heads\.(\d+)\.1\.(.+)$/.exec(name))) return `heads.${m[1]}.bn.${m[2]}`;
-  if (/^projectors\./.test(name)) return null;
+  if (/^projectors\.\d+\.\d+\.(weight|bias|running_mean|running_var)$/.test(name)) return projectors ? name : null;
   throw new Error(`export-weights: no twin name for our variable '${name}'`);
 }
 
-/** A tfjs conv kernel `[kh, kw, cin, cout]` as PyTorch's `[cout, cin, kh, kw]`; other tensors unchanged (dense layers are not exported). */
+/**
+ * A tfjs conv kernel `[kh, kw, cin, cout]` as PyTorch's `[cout, cin, kh, kw]`, a dense kernel `[in, out]` as
+ * `nn.Linear`'s `[out, in]`; 1-D tensors unchanged.
+ */
 export function twinLayout(t: SavedTensor): SavedTensor {
+  if (t.shape.length === 2) {
+    const [fin, fout] = t.shape;
+    const out = new Float32Array(t.values.length);
+    for (let i = 0; i < fin; i++) for (let o = 0; o < fout; o++) out[o * fin + i] = t.values[i * fout + o];
+    return { shape: [fout, fin], values: out };
+  }
   if (t.shape.length !== 4) {
     if (t.shape.length > 1) throw new Error(`export-weights: unexpected ${t.shape.length}-d tensor [${t.shape}]`);
     return t;
@@ -71,7 +83,8 @@ export function twinLayout(t: SavedTensor): SavedTensor {
   return { shape: [cout, cin, kh, kw], values: out };
 }
 
-function writeFile(file: string, header: Record<string, unknown>, tensors: [string, SavedTensor][]): void {
+/** Writes tensors in the export format (see the file comment) into `file`, atomically. */
+export function writeTwinFile(file: string, header: Record<string, unknown>, tensors: [string, SavedTensor][]): void {
   const index: { name: string; shape: number[]; offset: number }[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -127,7 +140,7 @@ export async function exportWeights(runDir: string, file: string, { step, data, 
       }
       checkInfo = { images: n, set: 'eval', data: path.resolve(data) };
     }
-    writeFile(file, { format: 'blockwise-ssl-twin-weights', version: 1, source: path.resolve(runDir), step: used, method: config.method, check: checkInfo }, tensors);
+    writeTwinFile(file, { format: 'blockwise-ssl-twin-weights', version: 1, source: path.resolve(runDir), step: used, method: config.method, check: checkInfo }, tensors);
     return tensors.length;
   } finally {
     model.dispose();

@@ -44,6 +44,10 @@ Writes into --out: summary.csv (impl,run,seed,block,features,top1), losses.csv (
 included) come from one of our runs, exported by `node dist/scripts/twin/export-weights.js`. When the export holds our
 features of the first held-out images, the twin's features of them must agree to --check-tol (default 1e-4, max abs)
 before it probes; summary.csv then has impl 'ours-trained-pytorch-probe' and run.json a 'loadOurs' entry.
+
+--step-check DIR (the whole-step check, scripts/twin/step-check.sh): no training run and no probe; K steps from our
+initial weights on our views, written by `node dist/scripts/twin/step-check.js`, compared with ours tensor by tensor
+(see step_check); --run is not used, the run is the one DIR names. Writes compare.json into --out.
 """
 import argparse
 import copy
@@ -336,7 +340,19 @@ class BlockwiseModel(nn.Module):
     def add_noise(self, x):
         if not self.training or self.sigma == 0:
             return x
-        return x + self.sigma * torch.randn_like(x) * x.std()
+        # eps_queue (--step-check): given draws, consumed in the forward's order, instead of the twin's own.
+        queue = getattr(self, 'eps_queue', None)
+        eps = queue.pop(0) if queue else torch.randn_like(x)
+        if eps.shape != x.shape:
+            fail(f'noise: a given draw of shape {list(eps.shape)} for a block output of shape {list(x.shape)}')
+        std = x.std()
+        # --step-check: std_log records the stds, std_queue gives their forward values (the gradient stays the twin's).
+        if getattr(self, 'std_log', None) is not None:
+            self.std_log.append(std.item())
+        given = getattr(self, 'std_queue', None)
+        if given:
+            std = std + (given.pop(0) - std).detach()
+        return x + self.sigma * eps * std
 
     def forward(self, x):
         """Images -> (block outputs, embeddings) per block, as our forward in train or eval mode."""
@@ -510,6 +526,126 @@ def check_ours(model, tensors, images, recipe, crop_fraction, tol):
     return worst
 
 
+# ---------------------------------------------------------------- the whole-step check
+
+
+def step_check(a, meta):
+    """--step-check DIR: K training steps from our initial weights on our views, compared with ours tensor by tensor.
+
+    DIR is written by `node dist/scripts/twin/step-check.js`: init.bin (every parameter, projectors included, and
+    batch-norm running statistic, plus the two views), after-<i>.bin (ours after i steps) and steps.json (run, seed,
+    the steps' learning rates and our per-block losses). The twin loads init.bin into its model (noise off, as ours),
+    takes the steps with its own forward, Barlow Twins losses, backward and LARS at our learning rates (its own
+    schedule's rates at the same positions are reported beside them), and writes compare.json into --out: per step,
+    both sides' block losses and, per tensor, max |twin - ours| of the weights, that over max |ours| (rel), and the
+    same for the steps' updates (twin - init against ours - init: rel_update, the sharp measure, since the weights
+    move little in a step).
+    """
+    info = json.load(open(os.path.join(a.step_check, 'steps.json')))
+    cfg = copy.deepcopy(meta['runs'][info['run']])
+    check_config(cfg, info['run'])
+    if info.get('noise') is None:
+        cfg['model']['noise']['sigma'] = 0
+    elif info['noise']['sigma'] != cfg['model']['noise']['sigma']:
+        fail(f"--step-check: our noise {info['noise']} is not the config's {cfg['model']['noise']}")
+    torch.manual_seed(info['seed'])
+    model = BlockwiseModel(cfg)
+    _, init = read_ours(os.path.join(a.step_check, 'init.bin'))
+    state = model.state_dict()
+    needed = [k for k in state if not k.endswith('num_batches_tracked')]
+    missing = [k for k in needed if k not in init]
+    extra = [k for k in init if not k.startswith('views.') and k not in state]
+    if missing or extra:
+        fail(f'--step-check: init.bin is missing {missing} and has unexpected {extra}')
+    for k in needed:
+        if tuple(init[k].shape) != tuple(state[k].shape):
+            fail(f"--step-check: '{k}' has shape {list(init[k].shape)} in init.bin, {list(state[k].shape)} in the twin")
+    model.load_state_dict({k: init[k] for k in needed}, strict=False)
+    v1, v2 = init['views.1'], init['views.2']
+    opt_cfg = cfg['optimizer']
+    batch = cfg['data']['batchSize']
+    per_epoch = meta['counts']['train'] // batch
+    total = js_round(cfg['data']['epochs'] * per_epoch) if cfg['data'].get('steps') is None else cfg['data']['steps']
+    lr_at = warmup_cosine(opt_cfg['baseLr'] * batch / 256, js_round(opt_cfg['warmupEpochs'] * per_epoch), total, opt_cfg['finalLrFraction'])
+    losses_cfg = [(s.get('lambda', 0.0051), s.get('invarianceTarget', 1.0), s.get('eps', 1e-5)) for s in cfg['loss']]
+    loss_blocks = [len(cfg['model']['partition']) - 1] if cfg['method'] == 'end-to-end' else list(range(len(cfg['model']['partition'])))
+    if loss_blocks != [b + (len(cfg['model']['partition']) - 1 if cfg['method'] == 'end-to-end' else 0) for b in info['lossBlocks']]:
+        fail(f"--step-check: our loss blocks {info['lossBlocks']} are not the twin's {loss_blocks}")
+    stds = {}
+
+    def run(dtype, our_std=False):
+        """The twin's K steps in dtype from init.bin: per step (block losses, {name: float64 state}); with our_std, the
+        noise is scaled by the stds ours used (steps.json noiseStd) instead of the twin's."""
+        m = copy.deepcopy(model).to(dtype)
+        m.std_log = stds.setdefault((str(dtype), our_std), [])
+        m.train()
+        opt = Lars(m.parameters(), opt_cfg['momentum'], opt_cfg['eta'], opt_cfg['weightDecay'], opt_cfg['biasLrMultiplier'])
+        out = []
+        for i in range(info['steps']):
+            if info.get('noise') is not None:
+                _, eps = read_ours(os.path.join(a.step_check, f'noise-{i + 1}.bin'))
+                m.eps_queue = [eps[f'eps.{v}.{k}'].to(dtype) for v in (1, 2) for k in range(len(m.partition))]
+                if our_std:
+                    m.std_queue = [torch.tensor(v, dtype=dtype) for v in info['noiseStd'][i]]
+            _, z1 = m(v1.to(dtype))
+            _, z2 = m(v2.to(dtype))
+            block_losses = [barlow_twins(z1[b], z2[b], *losses_cfg[b]) for b in loss_blocks]
+            for p in m.parameters():
+                p.grad = None
+            if info.get('noise') is not None and m.eps_queue:
+                fail(f'--step-check: {len(m.eps_queue)} noise draws of step {i + 1} left unused')
+            sum(block_losses).backward()
+            opt.step(info['lrs'][i])
+            out.append(([l.item() for l in block_losses], {k: v.detach().double().clone() for k, v in m.state_dict().items() if k in needed}))
+        return out
+
+    def diff(x, y, start):
+        """max |x - y|, that over max |y| (rel), and over y's update max |y - start| (rel_update)."""
+        d = (x - y).abs().max().item()
+        scale, uscale = y.abs().max().item(), (y - start).abs().max().item()
+        q = lambda v: v / scale if scale > 0 else (0.0 if v == 0 else math.inf)
+        return {'abs': d, 'rel': q(d), 'update': uscale, 'rel_update': d / uscale if uscale > 0 else (0.0 if d == 0 else math.inf)}
+
+    single, double = run(torch.float32), run(torch.float64)
+    noisy = info.get('noise') is not None
+    ourstd = run(torch.float32, our_std=True) if noisy else None
+    if noisy:
+        for dt in ('torch.float32', 'torch.float64'):
+            rel = [abs(o - t) / t for o, t in zip(sum(info['noiseStd'], []), stds[(dt, False)])]
+            print(f'  noise std: ours vs twin {dt[6:]}: max rel {max(rel):.3g}, mean rel {sum(rel) / len(rel):.3g}', flush=True)
+    steps = []
+    for i in range(info['steps']):
+        _, after = read_ours(os.path.join(a.step_check, f'after-{i + 1}.bin'))
+        (l32, s32), (l64, s64) = single[i], double[i]
+        tensors = {}
+        for k in needed:
+            ours, start = after[k].double(), init[k].double()
+            # rel_update against the float64 twin: ours and the float32 twin each measure their own float32 error.
+            tensors[k] = {'twin32_vs_ours': diff(s32[k], ours, start), 'ours_vs_twin64': diff(ours, s64[k], start), 'twin32_vs_twin64': diff(s32[k], s64[k], start)}
+            if noisy:
+                tensors[k]['twin32_ourstd_vs_ours'] = diff(ourstd[i][1][k], ours, start)
+        ours_losses = info['losses'][i]
+        steps.append({'step': i + 1, 'position': info['positions'][i], 'lr': info['lrs'][i], 'twin_lr': lr_at(info['positions'][i]),
+                      'twin32_losses': l32, 'twin64_losses': l64, 'ours_losses': ours_losses,
+                      'loss_rel_ours_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(ours_losses, l64)],
+                      'loss_rel_twin32_vs_twin64': [abs(o - t) / abs(t) for o, t in zip(l32, l64)], 'tensors': tensors,
+                      **({'twin32_ourstd_losses': ourstd[i][0]} if noisy else {})})
+        ru = lambda k, c: tensors[k][c]['rel_update']
+        worst = sorted(tensors, key=lambda k: -ru(k, 'ours_vs_twin64'))[:5]
+        print(f"step-check {info['run']} step {i + 1}: lr ours {info['lrs'][i]:.8g} twin {lr_at(info['positions'][i]):.8g}; losses "
+              f"ours {' '.join(f'{v:.6f}' for v in ours_losses)} twin32 {' '.join(f'{v:.6f}' for v in l32)} twin64 {' '.join(f'{v:.6f}' for v in l64)}", flush=True)
+        if noisy:
+            print(f"  twin32 with our noise stds: losses {' '.join(f'{v:.6f}' for v in ourstd[i][0])}", flush=True)
+        for c in ('twin32_vs_ours', 'ours_vs_twin64', 'twin32_vs_twin64') + (('twin32_ourstd_vs_ours',) if noisy else ()):
+            print(f"  {c}: max rel (weights) {max(t[c]['rel'] for t in tensors.values()):.3g}, max rel_update {max(ru(k, c) for k in tensors):.3g}", flush=True)
+        print('  largest ours_vs_twin64 rel_update (beside twin32_vs_twin64): ' +
+              ', '.join(f"{k} {ru(k, 'ours_vs_twin64'):.3g} ({ru(k, 'twin32_vs_twin64'):.3g}, |upd| {tensors[k]['ours_vs_twin64']['update']:.3g})" for k in worst), flush=True)
+    os.makedirs(a.out, exist_ok=True)
+    write_atomic(os.path.join(a.out, 'compare.json'), json.dumps({'dir': os.path.abspath(a.step_check), 'run': info['run'], 'seed': info['seed'],
+                                                                   'torch': torch.__version__, 'steps': steps,
+                                                                   'noise_std': {'ours': info.get('noiseStd'), **{f'twin {k[0][6:]}{" ourstd" if k[1] else ""}': v for k, v in stds.items()}}}, indent=1) + '\n')
+
+
 # ---------------------------------------------------------------- run
 
 
@@ -552,6 +688,7 @@ def main():
     ap.add_argument('--log-every', type=int, default=50)
     ap.add_argument('--load-ours', metavar='FILE', help='probe our trained weights (dist/scripts/twin/export-weights.js) instead of training')
     ap.add_argument('--check-tol', type=float, default=1e-4, help='--load-ours: largest allowed |twin - ours| of the check features')
+    ap.add_argument('--step-check', metavar='DIR', help='the whole-step check: K steps from our initial weights (dist/scripts/twin/step-check.js), compared with ours')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -559,6 +696,8 @@ def main():
     t0 = time.time()
     with open(os.path.join(a.data, 'meta.json')) as f:
         meta = json.load(f)
+    if a.step_check is not None:
+        return step_check(a, meta)
     if a.run not in meta['runs']:
         fail(f"{a.data}/meta.json has no run '{a.run}' (runs: {', '.join(meta['runs'])})")
     cfg = copy.deepcopy(meta['runs'][a.run])
