@@ -70,7 +70,8 @@ interface Outcome {
 }
 
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
-const difference = (d: MeanDifference): string => `${signed(d.diff)} +- ${d.se.toFixed(1)}`;
+/** `+1.0 +- 0.8`; without a standard error (one seed on a side) `+1.0 (no SE: one seed)`, not a false `+- 0.0`. */
+const difference = (d: MeanDifference): string => (d.hasSpread ? `${signed(d.diff)} +- ${d.se.toFixed(1)}` : `${signed(d.diff)} (no SE: one seed)`);
 
 /** A direction test on a difference: beyond twice its standard error one way or the other, or not resolved. */
 function direction(d: MeanDifference): Verdict {
