@@ -19,14 +19,10 @@ import csv
 import math
 import os
 import statistics
+import sys
 
-
-def write_atomic(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f'{path}.tmp-{os.getpid()}'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from summarize import write_atomic  # noqa: E402
 
 
 def read(path):

@@ -491,19 +491,21 @@ def read_ours(path):
     return header, tensors
 
 
-def load_ours(model, tensors):
-    """Loads our exported backbone and heads into the twin's model; every backbone and head tensor must be there."""
+def load_ours(model, tensors, what='--load-ours', projectors=False, extra_prefix='check.'):
+    """Loads our exported tensors into the twin's model: every backbone and head tensor (and the projectors' with
+    `projectors`) must be there with the twin's shape; exported names outside the model are errors unless they start
+    with `extra_prefix` (the export's own extras). Returns the names of the tensors loaded."""
     state = model.state_dict()
-    needed = [k for k in state if not k.startswith('projectors.') and not k.endswith('num_batches_tracked')]
+    needed = [k for k in state if (projectors or not k.startswith('projectors.')) and not k.endswith('num_batches_tracked')]
     missing = [k for k in needed if k not in tensors]
-    extra = [k for k in tensors if not k.startswith('check.') and k not in state]
+    extra = [k for k in tensors if not k.startswith(extra_prefix) and k not in state]
     if missing or extra:
-        fail(f'--load-ours: the export is missing {missing} and has unexpected {extra}')
+        fail(f'{what}: the export is missing {missing} and has unexpected {extra}')
     for k in needed:
         if tuple(tensors[k].shape) != tuple(state[k].shape):
-            fail(f"--load-ours: '{k}' has shape {list(tensors[k].shape)} in the export, {list(state[k].shape)} in the twin")
+            fail(f"{what}: '{k}' has shape {list(tensors[k].shape)} in the export, {list(state[k].shape)} in the twin")
     model.load_state_dict({k: tensors[k] for k in needed}, strict=False)
-    return len(needed)
+    return needed
 
 
 def check_ours(model, tensors, images, recipe, crop_fraction, tol):
@@ -551,16 +553,7 @@ def step_check(a, meta):
     torch.manual_seed(info['seed'])
     model = BlockwiseModel(cfg)
     _, init = read_ours(os.path.join(a.step_check, 'init.bin'))
-    state = model.state_dict()
-    needed = [k for k in state if not k.endswith('num_batches_tracked')]
-    missing = [k for k in needed if k not in init]
-    extra = [k for k in init if not k.startswith('views.') and k not in state]
-    if missing or extra:
-        fail(f'--step-check: init.bin is missing {missing} and has unexpected {extra}')
-    for k in needed:
-        if tuple(init[k].shape) != tuple(state[k].shape):
-            fail(f"--step-check: '{k}' has shape {list(init[k].shape)} in init.bin, {list(state[k].shape)} in the twin")
-    model.load_state_dict({k: init[k] for k in needed}, strict=False)
+    needed = load_ours(model, init, what='--step-check: init.bin', projectors=True, extra_prefix='views.')
     v1, v2 = init['views.1'], init['views.2']
     opt_cfg = cfg['optimizer']
     batch = cfg['data']['batchSize']
@@ -724,7 +717,7 @@ def main():
         ours_header, ours_tensors = read_ours(a.load_ours)
         if ours_header['method'] != cfg['method']:
             fail(f"--load-ours: {a.load_ours} holds a '{ours_header['method']}' run, --run {a.run} is '{cfg['method']}'")
-        ours = {'file': os.path.abspath(a.load_ours), 'source': ours_header['source'], 'step': ours_header['step'], 'tensors': load_ours(model, ours_tensors)}
+        ours = {'file': os.path.abspath(a.load_ours), 'source': ours_header['source'], 'step': ours_header['step'], 'tensors': len(load_ours(model, ours_tensors))}
     train_images, _ = load_set(a.data, 'train', shape) if ours is None else (torch.zeros(0), None)
     lars = Lars(model.parameters(), opt_cfg['momentum'], opt_cfg['eta'], opt_cfg['weightDecay'], opt_cfg['biasLrMultiplier'])
     batch = data['batchSize']
