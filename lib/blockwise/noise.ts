@@ -50,6 +50,16 @@ export function drawNoise(shape: readonly number[], variant: NoiseVariant, rng: 
 }
 
 /**
+ * std(x) of a block output `[N, H, W, C]` as the noise scales by it: one scalar over the whole tensor (all samples,
+ * positions and channels) with Bessel's correction, like `torch.std(x)`. Differentiable. Its accuracy is the
+ * backend's sum's: the native backend accumulates sums in double (one float32 rounding, as PyTorch's cascade sum).
+ */
+export function featureStd(x: tf.Tensor): tf.Scalar {
+  if (x.size < 2) throw new Error(`featureStd: std needs at least two values, input shape [${x.shape}]`);
+  return tf.tidy(() => tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(x, tf.mean(x)))), x.size - 1)) as tf.Scalar);
+}
+
+/**
  * `x + sigma * eps * std(x)` for given draws eps (`[N, H, W, C]` or `[N, H, W, 1]`, broadcast over channels).
  * std(x) is one scalar over the whole tensor (all samples, positions and channels) with Bessel's
  * correction, like `torch.std(x)`. With `detachStd` the gradient treats it as a constant; otherwise
@@ -61,10 +71,8 @@ export function addScaledNoise(x: tf.Tensor4D, eps: tf.Tensor4D, sigma: number, 
   if (en !== n || eh !== h || ew !== w || (ec !== c && ec !== 1)) {
     throw new Error(`addScaledNoise: noise shape [${eps.shape}] does not fit input shape [${x.shape}]`);
   }
-  if (x.size < 2) throw new Error(`addScaledNoise: std needs at least two values, input shape [${x.shape}]`);
   return tf.tidy(() => {
-    const centred = tf.sub(x, tf.mean(x));
-    const sd = tf.sqrt(tf.div(tf.sum(tf.square(centred)), x.size - 1));
+    const sd = featureStd(x);
     const scale = detachStd ? stopGradient(sd) : sd;
     return tf.add(x, tf.mul(tf.mul(eps, scale), sigma));
   });

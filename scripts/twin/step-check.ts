@@ -56,18 +56,21 @@ export interface StepCheckOptions {
 }
 
 /**
- * Records the std that each noised block output is scaled by (computed by the same ops as `addScaledNoise`), in call
+ * Records the std that each noised block output is scaled by (`featureStd`, the function `addScaledNoise` scales by), in call
  * order, by wrapping the noise module's `featureNoise` (the network calls it through the module's exports); returns
  * the records and the undo.
  */
 function recordNoiseStd(): { stds: number[]; restore: () => void } {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const mod = require('../../lib/blockwise/noise') as { featureNoise: (x: tf.Tensor4D, mode: string, config: { sigma: number }, rng: unknown) => tf.Tensor4D };
+  const mod = require('../../lib/blockwise/noise') as {
+    featureNoise: (x: tf.Tensor4D, mode: string, config: { sigma: number }, rng: unknown) => tf.Tensor4D;
+    featureStd: (x: tf.Tensor) => tf.Scalar;
+  };
   const original = mod.featureNoise;
   const stds: number[] = [];
   mod.featureNoise = (x, mode, config, rng) => {
     if (mode === 'train' && config.sigma > 0)
-      stds.push(tf.tidy(() => tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(x, tf.mean(x)))), x.size - 1)).dataSync()[0]));
+      stds.push(tf.tidy(() => mod.featureStd(x).dataSync()[0]));
     return original(x, mode, config, rng);
   };
   return { stds, restore: () => (mod.featureNoise = original) };

@@ -157,6 +157,41 @@ describe('native backend kernels (vs the cpu backend)', function () {
     await sameAsCpu('sum over the batch of a large map', [randomCase(rng, [64, 16, 16, 32])], (t) => tf.sum(t, [0, 1, 2]));
   });
 
+  it('Sum and Mean round once: large positive sums within one float32 ulp of the float64 sum (as PyTorch, unlike a float accumulator)', async () => {
+    // Positive values are where a float accumulator loses most: the running sum grows and each addend's low bits
+    // are rounded away (about 1e-4 of the result over half a million values, the feature noise's std).
+    const rng = new Rng(21);
+    const n = 1 << 19;
+    const values = rng.normals(n).map((v) => Math.abs(v) * 3 + 1);
+    const previous = tf.getBackend();
+    await tf.setBackend(NATIVE_BACKEND);
+    try {
+      const before = tf.memory().numTensors;
+      const ulp = (v: number) => 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23);
+      const check = (what: string, actual: ArrayLike<number>, expected: number[]) => {
+        for (let i = 0; i < expected.length; i++) {
+          const err = Math.abs(actual[i] - expected[i]);
+          assert.ok(err <= ulp(expected[i]), `${what}[${i}]: ${actual[i]} vs float64 ${expected[i]} (error ${err}, one ulp ${ulp(expected[i])})`);
+        }
+      };
+      const whole = values.reduce((s, v) => s + v, 0);
+      tf.tidy(() => {
+        const x = tf.tensor1d(values);
+        check('sum of 2^19 values', tf.sum(x).dataSync(), [whole]);
+        check('mean of 2^19 values', tf.mean(x).dataSync(), [whole / n]);
+        // Kept innermost axis: per-channel sums of an NHWC map, each over 2^17 values.
+        const c = 4;
+        const perChannel = Array.from({ length: c }, (_, j) => values.reduce((s, v, i) => (i % c === j ? s + v : s), 0));
+        const map = tf.reshape(x, [32, 64, 64, c]);
+        check('per-channel sum of [32, 64, 64, 4]', tf.sum(map, [0, 1, 2]).dataSync(), perChannel);
+        check('per-channel mean of [32, 64, 64, 4]', tf.mean(map, [0, 1, 2]).dataSync(), perChannel.map((v) => v / (n / c)));
+      });
+      assert.strictEqual(tf.memory().numTensors, before, 'tensors leaked');
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
   it('Transpose, PadV2, Slice, Tile, AddN', async () => {
     const rng = new Rng(13);
     const x = randomCase(rng, [4, 5, 6, 7]);

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../lib/nn/rng';
-import { addScaledNoise, drawNoise, featureNoise, noiseShape } from '../../lib/blockwise/noise';
+import { addScaledNoise, drawNoise, featureNoise, featureStd, noiseShape } from '../../lib/blockwise/noise';
 import { assertClose, assertNoLeak, loadFixture } from '../helpers';
 
 interface NoiseCase {
@@ -43,6 +43,26 @@ describe('feature noise', () => {
       });
     });
   }
+
+  it('scales by featureStd, accurate to float32 rounding over a large non-negative block output (as torch.std)', () => {
+    // Half a million ReLU-like values: a float accumulator's sum is off by ~1e-4 here, which moved one training
+    // step's update of some batch-norm weights by ~6e-3 of their size against a float64 twin.
+    const before = tf.memory().numTensors;
+    const values = new Rng(5).normals(32 * 32 * 32 * 16).map((v) => Math.max(v, 0) * 2);
+    const expected = std(values);
+    const x = tf.tensor4d(values, [32, 32, 32, 16]);
+    const got = tf.tidy(() => featureStd(x).dataSync()[0]);
+    // The cpu backend sums in JavaScript doubles and the native one in C++ doubles; tfjs' wasm Sum kernel keeps a
+    // float accumulator and is ~1e-3 off here (a known limit of that fallback backend).
+    const tol = tf.getBackend() === 'wasm' ? 3e-3 : 3e-7;
+    assert.ok(Math.abs(got - expected) / expected < tol, `featureStd ${got} vs float64 ${expected} (${tf.getBackend()} backend)`);
+    // addScaledNoise with eps = 1, sigma = 1 adds exactly that std.
+    const added = tf.tidy(() => tf.max(tf.sub(addScaledNoise(x, tf.onesLike(x), 1), x)).dataSync()[0]);
+    assert.ok(Math.abs(added - got) / got < 1e-6, `added std ${added} vs featureStd ${got}`);
+    assert.throws(() => tf.tidy(() => featureStd(tf.zeros([1, 1, 1, 1]))), /featureStd: std needs at least two values, input shape \[1,1,1,1\]/);
+    x.dispose();
+    assert.strictEqual(tf.memory().numTensors, before);
+  });
 
   it('the attached and detached std give different gradients (the std term is not negligible here)', () => {
     const [attached, detached] = cases.filter((c) => c.variant === 'element');

@@ -22,9 +22,10 @@ interface Compare {
   steps: {
     ours_losses: number[];
     twin32_losses: number[];
-    twin32_ourstd_losses?: number[];
+    twin64_losses: number[];
     tensors: Record<string, Record<string, Diff>>;
   }[];
+  noise_std: { ours: number[][] | null; 'twin float64'?: number[] };
 }
 
 describe('scripts/twin step check (one whole training step against the PyTorch twin)', function () {
@@ -56,23 +57,36 @@ describe('scripts/twin step check (one whole training step against the PyTorch t
     return JSON.parse(fs.readFileSync(path.join(out, 'twin', 'compare.json'), 'utf8')) as Compare;
   };
 
-  /** Every tensor (parameters, projectors and BN statistics included) and block loss of ours within tol of the twin's. */
-  const agree = (c: Compare, column: string, losses: 'twin32_losses' | 'twin32_ourstd_losses', tol: number): void => {
+  /**
+   * Every tensor (parameters, projectors and BN statistics included) and block loss of ours against the float64
+   * twin (the exact computation): within `tol` of it, or no further than twice the float32 twin's own error (some
+   * zero-initialised batch-norm weights' one-step updates are ill-conditioned: float32 PyTorch is 3e-5 - 1.4e-4 off
+   * there, ours ~2e-6, as every one of our sums accumulates in double).
+   */
+  const agree = (c: Compare, tol: number): void => {
     const s = c.steps[0];
     assert.ok(Object.keys(s.tensors).some((k) => k.startsWith('projectors.')), 'the projectors are compared');
-    for (const [k, t] of Object.entries(s.tensors)) assert.ok(t[column].rel < tol, `${k}: |twin - ours| / max |ours| = ${t[column].rel}`);
-    s.ours_losses.forEach((o, i) => assert.ok(Math.abs(s[losses]![i] - o) / o < 1e-5, `block ${i + 1} loss: ours ${o}, twin ${s[losses]![i]}`));
+    for (const [k, t] of Object.entries(s.tensors)) {
+      const bound = Math.max(tol, 2 * t.twin32_vs_twin64.rel);
+      assert.ok(t.ours_vs_twin64.rel < bound, `${k}: |ours - twin float64| / max |twin| = ${t.ours_vs_twin64.rel} (float32 twin: ${t.twin32_vs_twin64.rel})`);
+    }
+    s.ours_losses.forEach((o, i) => assert.ok(Math.abs(s.twin64_losses[i] - o) / o < 1e-5, `block ${i + 1} loss: ours ${o}, twin float64 ${s.twin64_losses[i]}`));
   };
 
   it('end-to-end: the same losses and weights after one step', async () => {
-    agree(await check('end-to-end', false), 'twin32_vs_ours', 'twin32_losses', 1e-4);
+    agree(await check('end-to-end', false), 1e-5);
   });
 
   it('simultaneous, noise off: the same losses and weights after one step', async () => {
-    agree(await check('simultaneous-cbe-noise', false), 'twin32_vs_ours', 'twin32_losses', 1e-4);
+    agree(await check('simultaneous-cbe-noise', false), 1e-5);
   });
 
-  it('simultaneous with replayed noise: the same, once the twin scales the noise by our stds', async () => {
-    agree(await check('simultaneous-cbe-noise', true), 'twin32_ourstd_vs_ours', 'twin32_ourstd_losses', 1e-4);
+  it('simultaneous with replayed noise draws: the same, the noise std included (the twin computes its own)', async () => {
+    const c = await check('simultaneous-cbe-noise', true);
+    agree(c, 1e-5);
+    const ours = c.noise_std.ours!.flat();
+    const twin = c.noise_std['twin float64']!;
+    assert.strictEqual(ours.length, twin.length, 'one std per noised block output on each side');
+    ours.forEach((o, i) => assert.ok(Math.abs(o - twin[i]) / twin[i] < 1e-6, `noise std ${i}: ours ${o}, twin float64 ${twin[i]}`));
   });
 });
