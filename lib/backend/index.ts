@@ -14,6 +14,7 @@ export {
 } from './tensorflow-node';
 export { registerGradients } from './register-gradients';
 export { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from './wasm-training-kernels';
+export { WASM_REDUCTION_KERNELS, registerWasmReductions } from './wasm-reductions';
 export { Conv2DGeometry, conv2dFilterGradient, conv2dInputGradient } from './conv2d-gradients';
 export { NATIVE_BACKEND, NativeBackend, NativeBackendOptions, registerNativeBackend } from './native-backend';
 export { loadNativeAddon } from './native-addon';

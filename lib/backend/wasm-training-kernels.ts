@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, Conv2DGeometry } from './conv2d-gradients';
+import { registerWasmReductions, WASM_REDUCTION_KERNELS } from './wasm-reductions';
 
 /**
- * Gradient kernels that make the `wasm` backend (tfjs-backend-wasm 4.22) able to train a ResNet:
+ * Kernels that make the `wasm` backend (tfjs-backend-wasm 4.22) train a ResNet, and train it accurately:
  * - `Conv2DBackpropFilter`: missing from the wasm backend, so every convolution's weight gradient would fail;
  * - `Conv2DBackpropInput`: present, but a plain loop; replaced by one routed through the fast forward Conv2D.
- * Both are expressed as forward convolutions (see conv2d-gradients.ts). Every other kernel of a ResNet training
- * step (batch norm from moments, ReLU, max pool and its gradient, mean, matMul, add, softmax cross-entropy)
- * exists on wasm 4.22.
+ *   Both are expressed as forward convolutions (see conv2d-gradients.ts);
+ * - `Sum`, `Mean` (float32): present, but with a float accumulator; replaced by ones that accumulate in double
+ *   (see wasm-reductions.ts).
+ * Every other kernel of a ResNet training step (batch norm from moments, ReLU, max pool and its gradient, matMul,
+ * add, softmax cross-entropy) exists on wasm 4.22.
  */
-export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput];
+export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, ...WASM_REDUCTION_KERNELS];
 
 /**
  * Wraps a kernel input as a Tensor owned by the caller of the wrapper. The engine hands kernels bare TensorInfos;
@@ -64,4 +67,5 @@ export function registerWasmTrainingKernels(): void {
     if (existing) tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
+  registerWasmReductions();
 }

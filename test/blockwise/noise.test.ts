@@ -52,9 +52,9 @@ describe('feature noise', () => {
     const expected = std(values);
     const x = tf.tensor4d(values, [32, 32, 32, 16]);
     const got = tf.tidy(() => featureStd(x).dataSync()[0]);
-    // The cpu backend sums in JavaScript doubles and the native one in C++ doubles; tfjs' wasm Sum kernel keeps a
-    // float accumulator and is ~1e-3 off here (a known limit of that fallback backend).
-    const tol = tf.getBackend() === 'wasm' ? 3e-3 : 3e-7;
+    // Every backend's float32 Sum and Mean accumulate in double here: the cpu backend's JavaScript numbers, the native
+    // addon's C++ doubles, and our kernels in place of tfjs-backend-wasm's (whose float accumulator was 1e-3 off).
+    const tol = 3e-7;
     assert.ok(Math.abs(got - expected) / expected < tol, `featureStd ${got} vs float64 ${expected} (${tf.getBackend()} backend)`);
     // addScaledNoise with eps = 1, sigma = 1 adds exactly that std.
     const added = tf.tidy(() => tf.max(tf.sub(addScaledNoise(x, tf.onesLike(x), 1), x)).dataSync()[0]);
