@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export const WASM_REDUCTION_KERNELS: readonly string[] = [tf.Sum, tf.Mean];
 
+/** The kernel functions made here (so that registering again is a no-op, and a built-in is never wrapped twice). */
+const ours = new WeakSet<tf.KernelFunc>();
+
 /** The parts of tfjs-backend-wasm's `BackendWasm` used here (public methods of that class). */
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -95,5 +98,3 @@ export function registerWasmReductions(): void {
     tf.registerKernel({ ...existing, kernelFunc });
   }
 }
-
-const ours = new WeakSet<tf.KernelFunc>();
