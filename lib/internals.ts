@@ -10,6 +10,7 @@ export * from './backend/tensorflow-node';
 export * from './backend/register-gradients';
 export * from './backend/wasm-training-kernels';
 export * from './backend/wasm-reductions';
+export * from './backend/wasm-crop-and-resize';
 export * from './backend/conv2d-gradients';
 export * from './backend/native-backend';
 export * from './backend/native-addon';

@@ -15,6 +15,7 @@ export {
 export { registerGradients } from './register-gradients';
 export { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from './wasm-training-kernels';
 export { WASM_REDUCTION_KERNELS, registerWasmReductions } from './wasm-reductions';
+export { WASM_CROP_KERNELS, registerWasmCropAndResize } from './wasm-crop-and-resize';
 export { Conv2DGeometry, conv2dFilterGradient, conv2dInputGradient } from './conv2d-gradients';
 export { NATIVE_BACKEND, NativeBackend, NativeBackendOptions, registerNativeBackend } from './native-backend';
 export { loadNativeAddon } from './native-addon';

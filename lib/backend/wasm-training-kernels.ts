@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, Conv2DGeometry } from './conv2d-gradients';
+import { registerWasmCropAndResize, WASM_CROP_KERNELS } from './wasm-crop-and-resize';
 import { registerWasmReductions, WASM_REDUCTION_KERNELS } from './wasm-reductions';
 
 /**
@@ -8,11 +9,18 @@ import { registerWasmReductions, WASM_REDUCTION_KERNELS } from './wasm-reduction
  * - `Conv2DBackpropInput`: present, but a plain loop; replaced by one routed through the fast forward Conv2D.
  *   Both are expressed as forward convolutions (see conv2d-gradients.ts);
  * - `Sum`, `Mean` (float32): present, but with a float accumulator; replaced by ones that accumulate in double
- *   (see wasm-reductions.ts).
+ *   (see wasm-reductions.ts);
+ * - `CropAndResize` (bilinear, float32): present, but its float32 sample positions can overshoot the last row or
+ *   column and fill it with the extrapolation value; replaced by the cpu backend's sampling (wasm-crop-and-resize.ts).
  * Every other kernel of a ResNet training step (batch norm from moments, ReLU, max pool and its gradient, matMul,
  * add, softmax cross-entropy) exists on wasm 4.22.
  */
-export const WASM_TRAINING_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, ...WASM_REDUCTION_KERNELS];
+export const WASM_TRAINING_KERNELS: readonly string[] = [
+  tf.Conv2DBackpropFilter,
+  tf.Conv2DBackpropInput,
+  ...WASM_REDUCTION_KERNELS,
+  ...WASM_CROP_KERNELS,
+];
 
 /**
  * Wraps a kernel input as a Tensor owned by the caller of the wrapper. The engine hands kernels bare TensorInfos;
@@ -68,4 +76,5 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(k);
   }
   registerWasmReductions();
+  registerWasmCropAndResize();
 }

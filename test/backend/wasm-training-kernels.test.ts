@@ -61,7 +61,7 @@ describe('backend: wasm training kernels', () => {
     registerWasmTrainingKernels();
     const names = tf.getKernelsForBackend('wasm').map((k) => k.kernelName);
     for (const k of WASM_TRAINING_KERNELS) assert.strictEqual(names.filter((n) => n === k).length, 1, k);
-    assert.deepStrictEqual([...WASM_TRAINING_KERNELS].sort(), [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Mean, tf.Sum].sort());
+    assert.deepStrictEqual([...WASM_TRAINING_KERNELS].sort(), [tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.CropAndResize, tf.Mean, tf.Sum].sort());
   });
 
   const rng = new Rng(20261125);
