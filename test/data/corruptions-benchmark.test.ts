@@ -37,6 +37,15 @@ const TOLERANCE: Record<string, { lo: number; hi: number; mean: number }> = {
   elastic_transform: { lo: -3 * LEVEL, hi: 3 * LEVEL, mean: 0.05 * LEVEL },
 };
 
+/**
+ * `TOLERANCE[name]`, except glass blur on the wasm backend: its blur rounds differently (XNNPACK's float32 sums), so
+ * a first-blur value within a rounding error of a level can floor to the level below the benchmark's as well as the
+ * one above (the rationale above), at most 1 level either way; the mean bound stays.
+ */
+function tolerance(name: keyof typeof TOLERANCE): { lo: number; hi: number; mean: number } {
+  return name === 'glass_blur' && tf.getBackend() === 'wasm' ? { ...TOLERANCE.glass_blur, lo: -LEVEL } : TOLERANCE[name];
+}
+
 describe('corruptions against the benchmark\'s libraries (scripts/fixtures/corruptions_benchmark.py)', () => {
   const images = loadFixture<{ shape: [number, number, number, number]; x255: number[] }>('corruption-images');
   const fixture = loadFixture<{ cases: Case[] }>('corruptions-benchmark');
@@ -79,7 +88,7 @@ describe('corruptions against the benchmark\'s libraries (scripts/fixtures/corru
           y = glassBlurWith(x, sigma, delta, iterations, Array.from(c.offsets![String(s)], (d) => Number(d) - delta));
         } else if (c.name === 'snow') y = snowWith(x, pick(SNOW, s, h, w), c.z100!.map((e) => e / 100), c.angles!);
         else y = elasticTransformWith(x, pick(ELASTIC_TRANSFORM, s, h, w), c.u1e6!.map((e) => e / 1e6));
-        check(y, c.out[String(s)], `${c.name} ${h}x${w} severity ${s}`, TOLERANCE[c.name]);
+        check(y, c.out[String(s)], `${c.name} ${h}x${w} severity ${s}`, tolerance(c.name));
         y.dispose();
       }
       x.dispose();
