@@ -29,6 +29,7 @@ export * from './data/download';
 export * from './data/progress';
 export * from './data/augmentations/sample-groups';
 export * from './data/augmentations/fused-view';
+export * from './data/augmentations/bilinear-crop';
 export * from './data/view-maker';
 // Each corruption on its own, and on given random draws (the root exports `corrupt` and `CORRUPTIONS`).
 export * from './data/corruptions/blur';

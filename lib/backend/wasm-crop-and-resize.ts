@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { cropInto } from '../data/augmentations/bilinear-crop';
 
 /**
  * A bilinear float32 `CropAndResize` for the `wasm` backend that samples as the `cpu` backend does (JavaScript
@@ -20,51 +21,18 @@ interface WasmBackend extends tf.KernelBackend {
 
 /**
  * out `[B, h, w, C]` = each box `[y1, x1, y2, x2]` (normalised) of image `boxInd[b]` of `image` `[N, H, W, C]`,
- * bilinearly sampled at `y1 (H - 1) + y (y2 - y1) (H - 1) / (h - 1)` (the box centre when h = 1), and likewise in x;
- * a sample outside the image is `extrapolationValue`, a box naming no image is zeros. The cpu backend's arithmetic,
- * in the same order.
+ * bilinearly sampled as the cpu backend does (`cropInto`); a sample outside the image is `extrapolationValue`, a box
+ * naming no image is zeros (as on cpu).
  */
 function cropAndResizeBilinear(
   image: tf.TypedArray, [N, H, W, C]: number[], boxes: tf.TypedArray, boxInd: tf.TypedArray, h: number, w: number,
   extrapolationValue: number, out: tf.TypedArray,
 ): void {
-  const B = boxInd.length;
-  for (let b = 0; b < B; b++) {
-    if (!(boxInd[b] >= 0 && boxInd[b] < N)) {
-      // The cpu backend leaves such a box's output at zero.
-      out.fill(0, b * h * w * C, (b + 1) * h * w * C);
-      continue;
-    }
-    const [y1, x1, y2, x2] = [boxes[4 * b], boxes[4 * b + 1], boxes[4 * b + 2], boxes[4 * b + 3]];
-    const base = boxInd[b] * H * W * C;
-    const heightScale = h > 1 ? ((y2 - y1) * (H - 1)) / (h - 1) : 0;
-    const widthScale = w > 1 ? ((x2 - x1) * (W - 1)) / (w - 1) : 0;
-    for (let y = 0; y < h; y++) {
-      const yInd = h > 1 ? y1 * (H - 1) + y * heightScale : 0.5 * (y1 + y2) * (H - 1);
-      for (let x = 0; x < w; x++) {
-        const o = ((b * h + y) * w + x) * C;
-        const xInd = w > 1 ? x1 * (W - 1) + x * widthScale : 0.5 * (x1 + x2) * (W - 1);
-        if (yInd < 0 || yInd > H - 1 || xInd < 0 || xInd > W - 1) {
-          for (let c = 0; c < C; c++) out[o + c] = extrapolationValue;
-          continue;
-        }
-        const top = Math.floor(yInd);
-        const bottom = Math.ceil(yInd);
-        const yLerp = yInd - top;
-        const left = Math.floor(xInd);
-        const right = Math.ceil(xInd);
-        const xLerp = xInd - left;
-        for (let c = 0; c < C; c++) {
-          const tl = image[base + (top * W + left) * C + c];
-          const tr = image[base + (top * W + right) * C + c];
-          const bl = image[base + (bottom * W + left) * C + c];
-          const br = image[base + (bottom * W + right) * C + c];
-          const t = tl + (tr - tl) * xLerp;
-          const bt = bl + (br - bl) * xLerp;
-          out[o + c] = t + (bt - t) * yLerp;
-        }
-      }
-    }
+  const size = h * w * C;
+  for (let b = 0; b < boxInd.length; b++) {
+    const target = out.subarray(b * size, (b + 1) * size);
+    if (!(boxInd[b] >= 0 && boxInd[b] < N)) target.fill(0);
+    else cropInto(image.subarray(boxInd[b] * H * W * C, (boxInd[b] + 1) * H * W * C), H, W, C, boxes, b, target, h, w, false, extrapolationValue);
   }
 }
 

@@ -6,6 +6,7 @@ import { checkInterpolation, cropBoxCoordinates, DEFAULT_CROP_INTERPOLATION } fr
 import { blurRadius, gaussianKernel, sampleGaussianBlur } from './gaussian-blur';
 import { LUMA_WEIGHTS } from './grayscale';
 import { cropSize, sampleCropBoxes } from './random-resized-crop';
+import { cropInto } from './bilinear-crop';
 
 /**
  * The view recipe in one pass over typed arrays, image by image: random resized crop + flip, colour jitter,
@@ -73,42 +74,6 @@ const HUE = 3;
 const MAPS = [(f: number) => [f, 0, 0], (f: number) => [f, 0, 1 - f], (f: number) => [f, 1 - f, 0]];
 /** HSV -> RGB offsets of the sector-free form (see `adjustHue`): n = 5, 3, 1 for R, G, B. */
 const HUE_OFFSETS = [5, 3, 1];
-
-/** Bilinear crop of image `src` (`H` x `W` x `C`) onto `out` (`h` x `w` x `C`), mirrored when `flip`: tfjs cpu's `cropAndResize`. */
-function cropInto(src: Float32Array, H: number, W: number, C: number, box: Float32Array, k: number, out: Float32Array, h: number, w: number, flip: boolean): void {
-  const y1 = box[4 * k];
-  const x1 = box[4 * k + 1];
-  const y2 = box[4 * k + 2];
-  const x2 = box[4 * k + 3];
-  const heightScale = h > 1 ? ((y2 - y1) * (H - 1)) / (h - 1) : 0;
-  const widthScale = w > 1 ? ((x2 - x1) * (W - 1)) / (w - 1) : 0;
-  for (let y = 0; y < h; y++) {
-    const yInd = h > 1 ? y1 * (H - 1) + y * heightScale : 0.5 * (y1 + y2) * (H - 1);
-    for (let x = 0; x < w; x++) {
-      const o = (y * w + (flip ? w - 1 - x : x)) * C;
-      const xInd = w > 1 ? x1 * (W - 1) + x * widthScale : 0.5 * (x1 + x2) * (W - 1);
-      if (yInd < 0 || yInd > H - 1 || xInd < 0 || xInd > W - 1) {
-        for (let c = 0; c < C; c++) out[o + c] = 0;
-        continue;
-      }
-      const top = Math.floor(yInd);
-      const bottom = Math.ceil(yInd);
-      const yLerp = yInd - top;
-      const left = Math.floor(xInd);
-      const right = Math.ceil(xInd);
-      const xLerp = xInd - left;
-      for (let c = 0; c < C; c++) {
-        const tl = src[(top * W + left) * C + c];
-        const tr = src[(top * W + right) * C + c];
-        const bl = src[(bottom * W + left) * C + c];
-        const br = src[(bottom * W + right) * C + c];
-        const t = tl + (tr - tl) * xLerp;
-        const b = bl + (br - bl) * xLerp;
-        out[o + c] = t + (b - t) * yLerp;
-      }
-    }
-  }
-}
 
 /** One colour map (`affineColor`) on one image in place, clamped to [0, 1]. */
 function colorMapInPlace(x: Float32Array, C: number, scale: number, mix: number, shift: number): void {
