@@ -10,7 +10,11 @@
 #   scripts/reproduce/cifar10-long.sh status           what each lane is doing, runs completed
 #   scripts/reproduce/cifar10-long.sh probe            this checkout probes the lanes' completed runs at the preset's
 #                                                      probe epochs (reproduce --probe-epochs) into each lane's epochs.csv
-#   scripts/reproduce/cifar10-long.sh collect          summaries of both lanes -> results/cifar10-long/fig4/
+#   scripts/reproduce/cifar10-long.sh more-seeds S,S   one more lane: seeds S,S (two or more, none of 0-2) of the main
+#                                                      claim's runs (end-to-end, simultaneous CbE + noise) from the same
+#                                                      worktree, into runs/fig4-seeds-S-S; status, probe and collect
+#                                                      take it in beside lanes a and b
+#   scripts/reproduce/cifar10-long.sh collect          summaries of every lane -> results/cifar10-long/fig4/
 #
 # BLOCKWISE_LANES (default: ../blockwise-lanes beside this checkout) is where the worktree and the run folders live.
 # BLOCKWISE_LANES_NICE (default 5) is the lanes' nice value, so that work in the checkout stays responsive.
@@ -28,7 +32,26 @@ lane_b=end-to-end,simultaneous-lsp,supervised-lsp,random-feature-b3,random-featu
 scale=${BLOCKWISE_LANES_SCALE:-cifar10-long}
 results=results/cifar10-long
 [ "$scale" = cifar10-long ] || results=results/$scale-lanes
+# BLOCKWISE_LANES_RESULTS: where collect writes fig4/ instead (the script's test collects outside the checkout).
+results=${BLOCKWISE_LANES_RESULTS:-$results}
 reproduce=(node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds 0,1,2)
+# The main claim's runs (simultaneous CbE + noise near end-to-end), which more-seeds trains beyond the preset's 3 seeds.
+main_claim=end-to-end,simultaneous-cbe-noise
+
+# Every lane folder there is: a, b, then the more-seeds ones.
+lane_dirs() {
+  local d
+  for d in "$runs/fig4-lane-a" "$runs/fig4-lane-b" "$runs"/fig4-seeds-*; do [ -d "$d" ] && echo "$d"; done
+  return 0
+}
+
+# "--runs R,R --seeds S,S" of a lane folder, from the preset.json its lane wrote.
+lane_selection() {
+  node -e '
+    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`--runs ${p.runs.map((r) => r.label).join(",")} --seeds ${p.seeds.join(",")}`);
+  ' "$1/preset.json"
+}
 
 start() {
   local commit=${1:-HEAD}
@@ -61,23 +84,56 @@ start() {
 }
 
 status() {
-  for lane in a b; do
-    local pidfile=$runs/lane-$lane.pid state=stopped
+  local lanes=(a b) d
+  for d in "$runs"/fig4-seeds-*; do [ -d "$d" ] && lanes+=("${d##*/fig4-}"); done
+  for lane in "${lanes[@]}"; do
+    local pidfile=$runs/lane-$lane.pid state=stopped folder=$runs/fig4-lane-$lane
+    [ "${lane#seeds-}" != "$lane" ] && folder=$runs/fig4-$lane
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then state="running (pid $(cat "$pidfile"))"; fi
     local done=0
-    [ -d "$runs/fig4-lane-$lane" ] && done=$(grep -l '"state": "completed"' "$runs/fig4-lane-$lane"/*/seed-*/status.json 2>/dev/null | wc -l || true)
+    [ -d "$folder" ] && done=$(grep -l '"state": "completed"' "$folder"/*/seed-*/status.json 2>/dev/null | wc -l || true)
     echo "lane $lane: $state, $done run(s) completed"
     [ -f "$runs/lane-$lane.log" ] && tail -c 300 "$runs/lane-$lane.log" | tr '\r' '\n' | tail -2
   done
 }
 
+more_seeds() {
+  local seeds=${1:-}
+  if ! [[ "$seeds" =~ ^[0-9]+(,[0-9]+)+$ ]]; then
+    echo "cifar10-long.sh: more-seeds takes two or more seeds, comma-separated (e.g. 3,5), not '$seeds'" >&2; exit 2
+  fi
+  local s
+  for s in ${seeds//,/ }; do
+    if [ "$s" -le 2 ]; then echo "cifar10-long.sh: seed $s is one of lanes a and b's seeds (0-2)" >&2; exit 2; fi
+    # Another more-seeds lane with this seed (its pid file is written as it starts, its folder only later).
+    local other name
+    for other in "$runs"/fig4-seeds-* "$runs"/lane-seeds-*.pid; do
+      [ -e "$other" ] || continue
+      name=${other##*/}; name=${name#fig4-seeds-}; name=${name#lane-seeds-}; name=${name%.pid}
+      if [[ "-$name-" == *"-$s-"* ]] && [ "$name" != "${seeds//,/-}" ]; then
+        echo "cifar10-long.sh: seed $s is already trained by lane seeds-$name ($other)" >&2; exit 2
+      fi
+    done
+  done
+  [ -f "$tree/dist/lib/cli/main.js" ] || { echo "cifar10-long.sh: no built worktree at $tree; run start first" >&2; exit 1; }
+  local lane=seeds-${seeds//,/-}
+  local pidfile=$runs/lane-$lane.pid
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "lane $lane is already running (pid $(cat "$pidfile"))"; return 0
+  fi
+  (cd "$tree" && OMP_NUM_THREADS=1 exec nohup nice -n "${BLOCKWISE_LANES_NICE:-5}" node dist/lib/cli/main.js reproduce fig4 \
+    --scale "$scale" --seeds "$seeds" --runs "$main_claim" --out "$runs/fig4-$lane") >>"$runs/lane-$lane.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  echo "lane $lane started (pid $(cat "$pidfile")) at $(git -C "$tree" rev-parse --short HEAD): $main_claim, seeds $seeds; log $runs/lane-$lane.log"
+}
+
 probe() {
   [ -f dist/lib/cli/main.js ] || { echo "cifar10-long.sh: run npm run build first" >&2; exit 1; }
-  for lane in a b; do
-    local list=$lane_a
-    [ "$lane" = b ] && list=$lane_b
-    [ -d "$runs/fig4-lane-$lane" ] || continue
-    OMP_NUM_THREADS=1 "${reproduce[@]}" --runs "$list" --probe-epochs --out "$runs/fig4-lane-$lane"
+  local d
+  for d in $(lane_dirs); do
+    [ -f "$d/preset.json" ] || continue
+    # shellcheck disable=SC2046
+    OMP_NUM_THREADS=1 node dist/lib/cli/main.js reproduce fig4 --scale "$scale" $(lane_selection "$d") --probe-epochs --out "$d"
   done
 }
 
@@ -91,6 +147,7 @@ collect() {
     const fs = require("fs"), path = require("path");
     const { collectExperiment } = require(path.resolve("dist/lib/experiments/collect-experiment.js"));
     const [tmp, ...lanes] = process.argv.slice(1);
+    const seeds = new Set();
     const merged = path.join(tmp, "fig4");
     fs.mkdirSync(merged);
     let header = null, epochHeader = null;
@@ -99,9 +156,17 @@ collect() {
       if (!fs.existsSync(path.join(lane, "results.csv"))) { console.log(`${lane}: no finished run yet`); continue; }
       const out = path.join(tmp, path.basename(lane));
       const c = collectExperiment(lane, out);
+      for (const s of JSON.parse(fs.readFileSync(path.join(lane, "preset.json"), "utf8")).seeds) seeds.add(s);
       console.log(`${lane}: ${c.runs.filter((r) => r.state === "completed").length} completed run(s) of ${c.runs.length} started`);
       for (const e of fs.readdirSync(out, { withFileTypes: true })) {
-        if (e.isDirectory()) fs.renameSync(path.join(out, e.name), path.join(merged, e.name));
+        if (!e.isDirectory()) continue;
+        const into = path.join(merged, e.name);
+        if (!fs.existsSync(into)) { fs.renameSync(path.join(out, e.name), into); continue; }
+        // A run trained by two lanes (more-seeds): its seed folders go side by side; one seed in two lanes is an error.
+        for (const s of fs.readdirSync(path.join(out, e.name))) {
+          if (fs.existsSync(path.join(into, s))) throw new Error(`${lane}: ${e.name}/${s} was trained by another lane too`);
+          fs.renameSync(path.join(out, e.name, s), path.join(into, s));
+        }
       }
       const lines = fs.readFileSync(path.join(out, "results.csv"), "utf8").split("\n").filter((l) => l.length > 0);
       if (header !== null && lines[0] !== header) throw new Error(`${lane}: results.csv columns differ from the other lane`);
@@ -117,10 +182,16 @@ collect() {
     }
     if (header === null) process.exit(3);
     fs.writeFileSync(path.join(merged, "results.csv"), [header, ...rows].join("\n") + "\n");
+    fs.writeFileSync(path.join(tmp, "seeds"), [...seeds].sort((a, b) => a - b).join(","));
     if (epochHeader !== null) fs.writeFileSync(path.join(merged, "epochs.csv"), [epochHeader, ...epochRows].join("\n") + "\n");
-  ' "$tmp" "$runs/fig4-lane-a" "$runs/fig4-lane-b" || { echo "nothing to collect yet"; return 0; }
-  # The preset as the lanes' own commit resolves it (this checkout's may have moved on).
-  (cd "$tree" && "${reproduce[@]}" --show) >"$tmp/fig4/preset.json"
+  ' "$tmp" $(lane_dirs) || {
+    local rc=$?
+    [ $rc -eq 3 ] && { echo "nothing to collect yet"; return 0; }
+    echo "cifar10-long.sh: collect failed; $dest is left as it was" >&2; exit $rc
+  }
+  # The preset as the lanes' own commit resolves it (this checkout's may have moved on), with every lane's seeds: runs
+  # that more-seeds did not train have no folder for seeds 3 and up (loadExperiment leaves them out).
+  (cd "$tree" && node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds "$(cat "$tmp/seeds")" --show) >"$tmp/fig4/preset.json"
   # Replace the committed folder only once the new one is complete.
   if [ -d "$dest" ]; then mv "$dest" "$tmp/old"; fi
   mv "$tmp/fig4" "$dest"
@@ -131,6 +202,7 @@ case "${1:-}" in
   start) start "${2:-}" ;;
   status) status ;;
   probe) probe ;;
+  more-seeds) more_seeds "${2:-}" ;;
   collect) collect ;;
-  *) echo "usage: $0 start [COMMIT] | status | probe | collect" >&2; exit 2 ;;
+  *) echo "usage: $0 start [COMMIT] | status | more-seeds S,S | probe | collect" >&2; exit 2 ;;
 esac
