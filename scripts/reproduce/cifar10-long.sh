@@ -191,7 +191,9 @@ collect() {
   }
   # The preset as the lanes' own commit resolves it (this checkout's may have moved on), with every lane's seeds: runs
   # that more-seeds did not train have no folder for seeds 3 and up (loadExperiment leaves them out).
-  (cd "$tree" && node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds "$(cat "$tmp/seeds")" --show) >"$tmp/fig4/preset.json"
+  local seeds
+  seeds=$(cat "$tmp/seeds")
+  (cd "$tree" && node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds "$seeds" --show) >"$tmp/fig4/preset.json"
   # Replace the committed folder only once the new one is complete.
   if [ -d "$dest" ]; then mv "$dest" "$tmp/old"; fi
   mv "$tmp/fig4" "$dest"
