@@ -12,9 +12,13 @@
 #                                                      probe epochs (reproduce --probe-epochs) into each lane's epochs.csv
 #   scripts/reproduce/cifar10-long.sh more-seeds S,S   one more lane: seeds S,S (two or more, none of 0-2) of the main
 #                                                      claim's runs (end-to-end, simultaneous CbE + noise) from the same
-#                                                      worktree, into runs/fig4-seeds-S-S; status, probe and collect
-#                                                      take it in beside lanes a and b
-#   scripts/reproduce/cifar10-long.sh collect          summaries of every lane -> results/cifar10-long/fig4/
+#                                                      worktree, into runs/fig4-seeds-S-S
+#   scripts/reproduce/cifar10-long.sh figure FIG S,S   one more lane: every run of figure FIG (e.g. fig6, noise) at seeds
+#                                                      S,S from the same worktree, into runs/FIG-seeds-S-S; runs with
+#                                                      the config of a Fig. 4 run already trained are copied from the
+#                                                      Fig. 4 lanes (reproduce --share-runs), not trained again
+#   scripts/reproduce/cifar10-long.sh collect          summaries of every lane -> results/cifar10-long/<figure>/
+#                                                      (Fig. 4: lanes a, b and more-seeds merged into one folder)
 #
 # BLOCKWISE_LANES (default: ../blockwise-lanes beside this checkout) is where the worktree and the run folders live.
 # BLOCKWISE_LANES_NICE (default 5) is the lanes' nice value, so that work in the checkout stays responsive.
@@ -32,24 +36,33 @@ lane_b=end-to-end,simultaneous-lsp,supervised-lsp,random-feature-b3,random-featu
 scale=${BLOCKWISE_LANES_SCALE:-cifar10-long}
 results=results/cifar10-long
 [ "$scale" = cifar10-long ] || results=results/$scale-lanes
-# BLOCKWISE_LANES_RESULTS: where collect writes fig4/ instead (the script's test collects outside the checkout).
+# BLOCKWISE_LANES_RESULTS: where collect writes <figure>/ instead (the script's test collects outside the checkout).
 results=${BLOCKWISE_LANES_RESULTS:-$results}
 reproduce=(node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds 0,1,2)
 # The main claim's runs (simultaneous CbE + noise near end-to-end), which more-seeds trains beyond the preset's 3 seeds.
 main_claim=end-to-end,simultaneous-cbe-noise
 
-# Every lane folder there is: a, b, then the more-seeds ones.
+# Every lane folder of figure $1 there is: for fig4 lanes a and b, then the more-seeds ones; for others their seed lanes.
 lane_dirs() {
   local d
-  for d in "$runs/fig4-lane-a" "$runs/fig4-lane-b" "$runs"/fig4-seeds-*; do [ -d "$d" ] && echo "$d"; done
+  for d in "$runs/$1-lane-a" "$runs/$1-lane-b" "$runs/$1"-seeds-*; do [ -d "$d" ] && echo "$d"; done
   return 0
 }
 
-# "--runs R,R --seeds S,S" of a lane folder, from the preset.json its lane wrote.
+# The figures that have lane folders.
+lane_figures() {
+  local d
+  for d in "$runs"/*-lane-a "$runs"/*-lane-b "$runs"/*-seeds-*; do
+    [ -d "$d" ] || continue
+    d=${d##*/}; d=${d%-lane-a}; d=${d%-lane-b}; echo "${d%-seeds-*}"
+  done | sort -u
+}
+
+# "FIG --runs R,R --seeds S,S" of a lane folder, from the preset.json its lane wrote.
 lane_selection() {
   node -e '
     const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    console.log(`--runs ${p.runs.map((r) => r.label).join(",")} --seeds ${p.seeds.join(",")}`);
+    console.log(`${p.figure} --runs ${p.runs.map((r) => r.label).join(",")} --seeds ${p.seeds.join(",")}`);
   ' "$1/preset.json"
 }
 
@@ -85,10 +98,10 @@ start() {
 
 status() {
   local lanes=(a b) d
-  for d in "$runs"/fig4-seeds-*; do [ -d "$d" ] && lanes+=("${d##*/fig4-}"); done
+  for d in "$runs"/*-seeds-*; do [ -d "$d" ] && lanes+=("${d##*/}"); done
   for lane in "${lanes[@]}"; do
     local pidfile=$runs/lane-$lane.pid state=stopped folder=$runs/fig4-lane-$lane
-    [ "${lane#seeds-}" != "$lane" ] && folder=$runs/fig4-$lane
+    [ ${#lane} -gt 1 ] && folder=$runs/$lane
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then state="running (pid $(cat "$pidfile"))"; fi
     local done=0
     [ -d "$folder" ] && done=$(grep -l '"state": "completed"' "$folder"/*/seed-*/status.json 2>/dev/null | wc -l || true)
@@ -97,58 +110,76 @@ status() {
   done
 }
 
-more_seeds() {
-  local seeds=${1:-}
+# seed_lane FIG SEEDS RUNS SHARE: a background lane training RUNS (all of FIG's when empty) of figure FIG at SEEDS into
+# runs/FIG-seeds-S-S, from the lanes' worktree; SHARE=share copies runs Fig. 4's lanes have trained with the same config.
+seed_lane() {
+  local figure=$1 seeds=$2 selection=$3 share=$4
   if ! [[ "$seeds" =~ ^[0-9]+(,[0-9]+)+$ ]]; then
-    echo "cifar10-long.sh: more-seeds takes two or more seeds, comma-separated (e.g. 3,5), not '$seeds'" >&2; exit 2
+    echo "cifar10-long.sh: a seed lane takes two or more seeds, comma-separated (e.g. 3,5), not '$seeds'" >&2; exit 2
   fi
+  local lane=$figure-seeds-${seeds//,/-}
   local s
   for s in ${seeds//,/ }; do
-    if [ "$s" -le 2 ]; then echo "cifar10-long.sh: seed $s is one of lanes a and b's seeds (0-2)" >&2; exit 2; fi
-    # Another more-seeds lane with this seed (its pid file is written as it starts, its folder only later).
+    if [ "$figure" = fig4 ] && [ "$s" -le 2 ]; then echo "cifar10-long.sh: seed $s is one of lanes a and b's seeds (0-2)" >&2; exit 2; fi
+    # Another seed lane of this figure with this seed (its pid file is written as it starts, its folder only later).
     local other name
-    for other in "$runs"/fig4-seeds-* "$runs"/lane-seeds-*.pid; do
+    for other in "$runs/$figure"-seeds-* "$runs/lane-$figure"-seeds-*.pid; do
       [ -e "$other" ] || continue
-      name=${other##*/}; name=${name#fig4-seeds-}; name=${name#lane-seeds-}; name=${name%.pid}
-      if [[ "-$name-" == *"-$s-"* ]] && [ "$name" != "${seeds//,/-}" ]; then
-        echo "cifar10-long.sh: seed $s is already trained by lane seeds-$name ($other)" >&2; exit 2
+      name=${other##*/}; name=${name#lane-}; name=${name%.pid}
+      if [[ "-${name#"$figure"-seeds-}-" == *"-$s-"* ]] && [ "$name" != "$lane" ]; then
+        echo "cifar10-long.sh: seed $s is already trained by lane $name ($other)" >&2; exit 2
       fi
     done
   done
   [ -f "$tree/dist/lib/cli/main.js" ] || { echo "cifar10-long.sh: no built worktree at $tree; run start first" >&2; exit 1; }
-  local lane=seeds-${seeds//,/-}
   local pidfile=$runs/lane-$lane.pid
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     echo "lane $lane is already running (pid $(cat "$pidfile"))"; return 0
   fi
-  (cd "$tree" && OMP_NUM_THREADS=1 exec nohup nice -n "${BLOCKWISE_LANES_NICE:-5}" node dist/lib/cli/main.js reproduce fig4 \
-    --scale "$scale" --seeds "$seeds" --runs "$main_claim" --out "$runs/fig4-$lane") >>"$runs/lane-$lane.log" 2>&1 </dev/null &
+  local args=(--scale "$scale" --seeds "$seeds" --out "$runs/$lane")
+  [ -n "$selection" ] && args+=(--runs "$selection")
+  if [ "$share" = share ]; then
+    local from
+    from=$(lane_dirs fig4 | paste -sd, -)
+    [ -n "$from" ] && args+=(--share-runs "$from")
+  fi
+  (cd "$tree" && OMP_NUM_THREADS=1 exec nohup nice -n "${BLOCKWISE_LANES_NICE:-5}" node dist/lib/cli/main.js reproduce "$figure" \
+    "${args[@]}") >>"$runs/lane-$lane.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  echo "lane $lane started (pid $(cat "$pidfile")) at $(git -C "$tree" rev-parse --short HEAD): $main_claim, seeds $seeds; log $runs/lane-$lane.log"
+  echo "lane $lane started (pid $(cat "$pidfile")) at $(git -C "$tree" rev-parse --short HEAD): $figure ${selection:-all runs}, seeds $seeds; log $runs/lane-$lane.log"
 }
 
 probe() {
   [ -f dist/lib/cli/main.js ] || { echo "cifar10-long.sh: run npm run build first" >&2; exit 1; }
-  local d
-  for d in $(lane_dirs); do
-    [ -f "$d/preset.json" ] || continue
-    # shellcheck disable=SC2046
-    OMP_NUM_THREADS=1 node dist/lib/cli/main.js reproduce fig4 --scale "$scale" $(lane_selection "$d") --probe-epochs --out "$d"
+  local figure d
+  for figure in $(lane_figures); do
+    for d in $(lane_dirs "$figure"); do
+      [ -f "$d/preset.json" ] || continue
+      # shellcheck disable=SC2046
+      OMP_NUM_THREADS=1 node dist/lib/cli/main.js reproduce $(lane_selection "$d") --scale "$scale" --probe-epochs --out "$d"
+    done
   done
 }
 
 collect() {
   [ -f dist/lib/experiments/collect-experiment.js ] || { echo "cifar10-long.sh: run npm run build first" >&2; exit 1; }
-  local dest=$results/fig4
+  local figure
+  for figure in $(lane_figures); do collect_figure "$figure"; done
+}
+
+# collect_figure FIG: the summaries of FIG's lanes merged into $results/FIG (replaced only once complete).
+collect_figure() {
+  local figure=$1
+  local dest=$results/$figure
   mkdir -p "$results"
-  tmp=$(mktemp -d "$results/.fig4-collect.XXXXXX")
+  tmp=$(mktemp -d "$results/.$figure-collect.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   node -e '
     const fs = require("fs"), path = require("path");
     const { collectExperiment } = require(path.resolve("dist/lib/experiments/collect-experiment.js"));
     const [tmp, ...lanes] = process.argv.slice(1);
     const seeds = new Set();
-    const merged = path.join(tmp, "fig4");
+    const merged = path.join(tmp, "figure");
     fs.mkdirSync(merged);
     let header = null, epochHeader = null;
     const rows = [], epochRows = [];
@@ -184,19 +215,20 @@ collect() {
     fs.writeFileSync(path.join(merged, "results.csv"), [header, ...rows].join("\n") + "\n");
     fs.writeFileSync(path.join(tmp, "seeds"), [...seeds].sort((a, b) => a - b).join(","));
     if (epochHeader !== null) fs.writeFileSync(path.join(merged, "epochs.csv"), [epochHeader, ...epochRows].join("\n") + "\n");
-  ' "$tmp" $(lane_dirs) || {
+  ' "$tmp" $(lane_dirs "$figure") || {
     local rc=$?
-    [ $rc -eq 3 ] && { echo "nothing to collect yet"; return 0; }
+    [ $rc -eq 3 ] && { echo "$figure: nothing to collect yet"; rm -rf "$tmp"; return 0; }
     echo "cifar10-long.sh: collect failed; $dest is left as it was" >&2; exit $rc
   }
   # The preset as the lanes' own commit resolves it (this checkout's may have moved on), with every lane's seeds: runs
   # that more-seeds did not train have no folder for seeds 3 and up (loadExperiment leaves them out).
   local seeds
   seeds=$(cat "$tmp/seeds")
-  (cd "$tree" && node dist/lib/cli/main.js reproduce fig4 --scale "$scale" --seeds "$seeds" --show) >"$tmp/fig4/preset.json"
+  (cd "$tree" && node dist/lib/cli/main.js reproduce "$figure" --scale "$scale" --seeds "$seeds" --show) >"$tmp/figure/preset.json"
   # Replace the committed folder only once the new one is complete.
   if [ -d "$dest" ]; then mv "$dest" "$tmp/old"; fi
-  mv "$tmp/fig4" "$dest"
+  mv "$tmp/figure" "$dest"
+  rm -rf "$tmp"
   echo "collected into $dest (git add $dest && git commit)"
 }
 
@@ -204,7 +236,12 @@ case "${1:-}" in
   start) start "${2:-}" ;;
   status) status ;;
   probe) probe ;;
-  more-seeds) more_seeds "${2:-}" ;;
+  more-seeds) seed_lane fig4 "${2:-}" "$main_claim" no ;;
+  figure)
+    case "${2:-}" in
+      fig4 | "") echo "cifar10-long.sh: figure takes a figure other than fig4 (fig4: start, more-seeds), and seeds" >&2; exit 2 ;;
+      *) seed_lane "$2" "${3:-}" "" share ;;
+    esac ;;
   collect) collect ;;
-  *) echo "usage: $0 start [COMMIT] | status | more-seeds S,S | probe | collect" >&2; exit 2 ;;
+  *) echo "usage: $0 start [COMMIT] | status | more-seeds S,S | figure FIG S,S | probe | collect" >&2; exit 2 ;;
 esac

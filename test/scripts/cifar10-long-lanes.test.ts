@@ -12,7 +12,7 @@ const SCRIPT = path.join(ROOT, 'scripts', 'reproduce', 'cifar10-long.sh');
  * scripts/reproduce/cifar10-long.sh's more-seeds lanes, dry-run at the smoke scale: the lanes' worktree is this checkout
  * (a link, already built), the runs go to a temporary folder and collect writes there too.
  */
-describe('scripts/reproduce/cifar10-long.sh more-seeds (smoke scale)', function () {
+describe('scripts/reproduce/cifar10-long.sh seed lanes (smoke scale)', function () {
   this.timeout(300000);
   let lanes = '';
   let results = '';
@@ -56,6 +56,9 @@ describe('scripts/reproduce/cifar10-long.sh more-seeds (smoke scale)', function 
     const one = script('more-seeds', '3');
     assert.strictEqual(one.status, 2);
     assert.match(one.out, /two or more seeds.*not '3'/);
+    const fig = script('figure', 'fig4', '3,4');
+    assert.strictEqual(fig.status, 2);
+    assert.match(fig.out, /figure other than fig4/);
     const taken = script('more-seeds', '2,3');
     assert.strictEqual(taken.status, 2);
     assert.match(taken.out, /seed 2 is one of lanes a and b's seeds/);
@@ -65,13 +68,13 @@ describe('scripts/reproduce/cifar10-long.sh more-seeds (smoke scale)', function 
   it("trains the main claim's two runs at the new seeds, and collect merges them into one fig4 folder", async () => {
     const started = script('more-seeds', '3,4');
     assert.strictEqual(started.status, 0, started.out);
-    assert.match(started.out, /lane seeds-3-4 started/);
+    assert.match(started.out, /lane fig4-seeds-3-4 started/);
     // A second lane may not train a seed the first one has (its pid file exists before its folder does).
     const overlap = script('more-seeds', '4,5');
     assert.strictEqual(overlap.status, 2);
-    assert.match(overlap.out, /seed 4 is already trained by lane seeds-3-4/);
-    await waitForLane('seeds-3-4');
-    const log = fs.readFileSync(path.join(lanes, 'runs', 'lane-seeds-3-4.log'), 'utf8');
+    assert.match(overlap.out, /seed 4 is already trained by lane fig4-seeds-3-4/);
+    await waitForLane('fig4-seeds-3-4');
+    const log = fs.readFileSync(path.join(lanes, 'runs', 'lane-fig4-seeds-3-4.log'), 'utf8');
     assert.match(log, /results: .*fig4-seeds-3-4\/results\.csv/, log.slice(-2000));
 
     const probed = script('probe');
@@ -103,5 +106,30 @@ describe('scripts/reproduce/cifar10-long.sh more-seeds (smoke scale)', function 
     assert.match(r.out, /collect failed; .* is left as it was/);
     assert.strictEqual(fs.readFileSync(path.join(results, 'fig4', 'results.csv'), 'utf8'), before);
     assert.deepStrictEqual(fs.readdirSync(results).filter((n) => n.startsWith('.')), []);
+    fs.rmSync(path.join(lanes, 'runs', 'fig4-seeds-4-9'), { recursive: true });
+  });
+
+  it("trains another figure's lane, copying the runs Fig. 4's lanes trained with the same config, and collects it into its own folder", async () => {
+    const started = script('figure', 'noise', '3,4');
+    assert.strictEqual(started.status, 0, started.out);
+    assert.match(started.out, /lane noise-seeds-3-4 started/);
+    await waitForLane('noise-seeds-3-4');
+    const log = fs.readFileSync(path.join(lanes, 'runs', 'lane-noise-seeds-3-4.log'), 'utf8');
+    // element-0p25 is simultaneous CbE + noise: copied from the fig4 lane, not trained again.
+    assert.match(log, /element-0p25.*(copied|shared)/i, log.slice(-3000));
+    const collected = script('collect');
+    assert.strictEqual(collected.status, 0, collected.out);
+    const noise = loadExperiment(path.join(results, 'noise'));
+    assert.deepStrictEqual(noise.preset.seeds, [3, 4]);
+    assert.strictEqual(noise.status, 'completed');
+    const fig4 = loadExperiment(path.join(results, 'fig4'));
+    for (const seed of [3, 4]) {
+      const a = noise.results.filter((r) => r.run === 'element-0p25' && r.seed === seed).map((r) => `${r.block} ${r.features} ${r.probe} ${r.top1}`);
+      const b = fig4.results.filter((r) => r.run === 'simultaneous-cbe-noise' && r.seed === seed).map((r) => `${r.block} ${r.features} ${r.probe} ${r.top1}`);
+      assert.ok(a.length > 0);
+      assert.deepStrictEqual(a.sort(), b.sort());
+    }
+    const status = script('status');
+    assert.match(status.out, /lane noise-seeds-3-4: stopped, 8 run\(s\) completed/);
   });
 });
