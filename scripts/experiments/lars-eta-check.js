@@ -4,10 +4,8 @@
 // the preset's optimizer and with each ETA given, same seed and schedule, and prints block-4 probe accuracy beside the
 // untrained network's. Usage (after npm run build):
 //   OMP_NUM_THREADS=1 node scripts/experiments/lars-eta-check.js OUT_DIR [EPOCHS=3] [ETA,ETA...=0.02]
-const path = require('path');
-const { preset, runExperiment } = require(path.resolve('dist/lib/experiments'));
-const { withRunOverrides } = require(path.resolve('dist/lib/experiments/overrides'));
-const { initBackend } = require(path.resolve('dist/lib/backend'));
+// The package's public API by name (this checkout's own package.json "exports": the built dist/).
+const { preset, runExperiment, withRunOverrides, initBackend } = require('blockwise-ssl');
 
 async function main() {
   const [out, epochsArg = '3', etasArg = '0.02'] = process.argv.slice(2);
