@@ -20,7 +20,8 @@
  *
  *     node dist/bench/tfjs_bench.js --task resnet --route native --steps 20 --warmup 3 --threads 2 [--profile]
  *
- * `--profile` instead prints the time per kernel, heaviest first, over `--steps` steps, for bench/NOTES.md.
+ * `--profile` instead prints the time per kernel, heaviest first, over `--steps` steps, for bench/NOTES.md (the
+ * resnet and blockwise-bt tasks, and the pipeline task's train parts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ResNet } from '../lib/nn/resnet';
@@ -232,6 +233,12 @@ async function benchPipeline(a: BenchArgs): Promise<void> {
     disposeAll.push(...views);
     const spec = { loss: config.loss, lossBlocks: phase.blocks, frozenBlocks: phase.frozenBlocks, frozenMode: config.frozenMode };
     batch = () => void sslTrainStep(model, views, spec, lars, 0.1);
+    if (a.profile) {
+      for (let i = 0; i < a.warmup; i++) await batch(i);
+      console.log(JSON.stringify({ route: a.route, task: a.task, part: a.part, kernels: profileStep(() => void batch(0), a.steps) }));
+      tf.dispose(disposeAll);
+      return;
+    }
   }
   const msPerStep: number[] = [];
   for (let i = 0; i < a.warmup + a.steps; i++) {
