@@ -14,9 +14,10 @@
 #                                                      claim's runs (end-to-end, simultaneous CbE + noise) from the same
 #                                                      worktree, into runs/fig4-seeds-S-S
 #   scripts/reproduce/cifar10-long.sh figure FIG S,S   one more lane: every run of figure FIG (e.g. fig6, noise) at seeds
-#                                                      S,S from the same worktree, into runs/FIG-seeds-S-S; runs with
-#                                                      the config of a Fig. 4 run already trained are copied from the
-#                                                      Fig. 4 lanes (reproduce --share-runs), not trained again
+#                                                      S,S from the same worktree, into runs/FIG-seeds-S-S; a run with
+#                                                      the config and seed of one another lane has completed (the lane
+#                                                      folders there when it starts) is copied (reproduce --share-runs),
+#                                                      not trained again
 #   scripts/reproduce/cifar10-long.sh collect          summaries of every lane -> results/cifar10-long/<figure>/
 #                                                      (Fig. 4: lanes a, b and more-seeds merged into one folder)
 #
@@ -97,8 +98,10 @@ start() {
 }
 
 status() {
-  local lanes=(a b) d
+  local lanes=() d
+  for d in a b; do [ -d "$runs/fig4-lane-$d" ] || [ -f "$runs/lane-$d.pid" ] && lanes+=("$d"); done
   for d in "$runs"/*-seeds-*; do [ -d "$d" ] && lanes+=("${d##*/}"); done
+  [ ${#lanes[@]} -gt 0 ] || { echo "no lanes in $runs"; return 0; }
   for lane in "${lanes[@]}"; do
     local pidfile=$runs/lane-$lane.pid state=stopped folder=$runs/fig4-lane-$lane
     [ ${#lane} -gt 1 ] && folder=$runs/$lane
@@ -139,8 +142,10 @@ seed_lane() {
   local args=(--scale "$scale" --seeds "$seeds" --out "$runs/$lane")
   [ -n "$selection" ] && args+=(--runs "$selection")
   if [ "$share" = share ]; then
-    local from
-    from=$(lane_dirs fig4 | paste -sd, -)
+    # Every other lane folder there is now, of any figure (Fig. 6's CbE + GSP is the noise ablation's no-noise run):
+    # a run another lane has completed with the same config and seed is copied when this lane reaches it.
+    local from f
+    from=$(for f in $(lane_figures); do lane_dirs "$f"; done | { grep -vxF "$runs/$lane" || true; } | paste -sd, -)
     [ -n "$from" ] && args+=(--share-runs "$from")
   fi
   (cd "$tree" && OMP_NUM_THREADS=1 exec nohup nice -n "${BLOCKWISE_LANES_NICE:-5}" node dist/lib/cli/main.js reproduce "$figure" \
